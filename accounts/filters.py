@@ -1,0 +1,59 @@
+"""Filters of the account list; every choice list is drawn from what the user may see."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from salesplan.filters import StyledFilterSet
+from salesplan.models import User
+from salesplan.selectors import team_members_visible_to
+
+from accounts.models import Account, Lifecycle
+from accounts.selectors import account_industry_choices, account_state_choices
+
+REVENUE_BANDS = {
+    "lt10m": ("Under $10M", None, 10_000_000),
+    "10m-100m": ("$10M – $100M", 10_000_000, 100_000_000),
+    "100m-1b": ("$100M – $1B", 100_000_000, 1_000_000_000),
+    "gt1b": ("$1B and over", 1_000_000_000, None),
+    "unknown": ("Unknown", None, None),
+}
+
+
+class AccountFilter(StyledFilterSet):
+    q = django_filters.CharFilter(method="search", label="Search",
+                                  widget=forms.TextInput(attrs={"placeholder": "Company or domain"}))
+    industry = django_filters.ChoiceFilter(choices=[], empty_label="Any industry")
+    state = django_filters.ChoiceFilter(choices=[], empty_label="Any state")
+    lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label="Any lifecycle")
+    revenue = django_filters.ChoiceFilter(
+        choices=[(k, v[0]) for k, v in REVENUE_BANDS.items()], method="revenue_band", empty_label="Any revenue",
+        label="Revenue"
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
+
+    class Meta:
+        model = Account
+        fields = ["q", "industry", "state", "lifecycle", "revenue", "owner"]
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["industry"].extra["choices"] = [(i, i) for i in account_industry_choices(user)]
+        self.filters["state"].extra["choices"] = [(s, s) for s in account_state_choices(user)]
+        self.filters["owner"].queryset = team_members_visible_to(user).order_by("last_name", "first_name")
+
+    def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value.lower())) if value else queryset
+
+    def revenue_band(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        if value == "unknown":
+            return queryset.filter(annual_revenue__isnull=True)
+        _label, low, high = REVENUE_BANDS[value]
+        if low is not None:
+            queryset = queryset.filter(annual_revenue__gte=low)
+        if high is not None:
+            queryset = queryset.filter(annual_revenue__lt=high)
+        return queryset

@@ -1,0 +1,60 @@
+"""Reads of accounts, always scoped to the user asking."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from salesplan.models import User
+from salesplan.selectors import users_visible_to
+
+from accounts.models import Account, Lifecycle
+
+
+def accounts_visible_to(user: User) -> QuerySet[Account]:
+    """The one access rule for accounts: a leader sees all; others see what they or their reps own.
+
+    Territory coverage widens this later; every page, filter choice list and export starts here.
+    """
+    qs = Account.objects.all()
+    if user.is_leader:
+        return qs
+    return qs.filter(owner__in=users_visible_to(user).values("pk"))
+
+
+def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:
+    """Headline counts and dollars of a set of accounts, in one query."""
+    return accounts.aggregate(
+        total=Count("pk"),
+        customers=Count("pk", filter=Q(lifecycle=Lifecycle.CUSTOMER)),
+        prospects=Count("pk", filter=Q(lifecycle=Lifecycle.PROSPECT)),
+        former=Count("pk", filter=Q(lifecycle=Lifecycle.FORMER)),
+        current_sales=Sum("current_sales"),
+        wallet=Sum("wallet"),
+        missing_revenue=Count("pk", filter=Q(annual_revenue__isnull=True)),
+        missing_employees=Count("pk", filter=Q(employees__isnull=True)),
+        missing_industry=Count("pk", filter=Q(industry="")),
+        missing_location=Count("pk", filter=Q(state="") | Q(city="")),
+    )
+
+
+def accounts_by_owner(accounts: QuerySet[Account]) -> dict[int, dict[str, int]]:
+    """owner id -> counts and dollars, for team tables."""
+    rows = accounts.values("owner_id").annotate(
+        total=Count("pk"),
+        customers=Count("pk", filter=Q(lifecycle=Lifecycle.CUSTOMER)),
+        current_sales=Sum("current_sales"),
+        wallet=Sum("wallet"),
+    )
+    return {row["owner_id"]: row for row in rows}
+
+
+def account_industry_choices(user: User) -> list[str]:
+    return list(
+        accounts_visible_to(user).exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct()
+    )
+
+
+def account_state_choices(user: User) -> list[str]:
+    return list(
+        accounts_visible_to(user).exclude(state="").order_by("state").values_list("state", flat=True).distinct()
+    )

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SalesplanConfig(AppConfig):
+    name = "salesplan"
+    verbose_name = "Organisation and plans"
+
+    def ready(self) -> None:
+        from salesplan import checks  # noqa: F401  (registers the system checks)
+        from salesplan.dashboard import home_panel_register
+        from salesplan.panels import PANELS
+        from salesplan.services.jobs import JobKind, job_kind_register
+        from salesplan.tasks import demo_seed_task
+
+        job_kind_register(
+            JobKind(
+                key="demo_seed",
+                label="Load demo data",
+                task=demo_seed_task,
+                result_url_name="account_list",
+                result_link_text="Open the accounts",
+            )
+        )
+        for panel in PANELS:
+            home_panel_register(panel)

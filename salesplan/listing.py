@@ -1,0 +1,49 @@
+"""Sorting and pagination that every list page shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+
+PER_PAGE_CHOICES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class Sorting:
+    key: str  # the column key as in the URL, e.g. "name"
+    descending: bool
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+
+def list_sort(
+    request: HttpRequest, queryset: QuerySet, *, columns: dict[str, str | tuple[str, ...]], default: str
+) -> tuple[QuerySet, Sorting]:
+    """Order by the ``sort`` parameter if it names an allowed column, else by ``default``.
+
+    A column may sort by several fields (location: state, then city). Unknown values fall back
+    silently: a sort link is never an error. NULLs sort last either way; the primary key breaks ties
+    so pages never repeat or skip a row.
+    """
+    raw = request.GET.get("sort", default)
+    key = raw.lstrip("-")
+    if key not in columns:
+        raw, key = default, default.lstrip("-")
+    sorting = Sorting(key=key, descending=raw.startswith("-"))
+    fields = columns[key] if isinstance(columns[key], tuple) else (columns[key],)
+    order = [F(f).desc(nulls_last=True) if sorting.descending else F(f).asc(nulls_last=True) for f in fields]
+    return queryset.order_by(*order, "pk"), sorting
+
+
+def list_paginate(request: HttpRequest, queryset: QuerySet, *, per_page: int = 50) -> Page:
+    try:
+        per_page = int(request.GET.get("per_page", per_page))
+    except ValueError:
+        pass
+    per_page = per_page if per_page in PER_PAGE_CHOICES else 50
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -1,0 +1,1 @@
+"""Core services: every write and computation of the core, split by topic."""

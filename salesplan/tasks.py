@@ -1,0 +1,13 @@
+"""Celery tasks of the core: thin wrappers that load a job and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from salesplan.services.demo import demo_seed
+from salesplan.services.jobs import job_execute
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def demo_seed_task(*, job_id: int) -> None:
+    job_execute(job_id=job_id, service=demo_seed)

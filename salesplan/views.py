@@ -1,0 +1,281 @@
+"""HTTP views of the core: home, plans, people and teams, background jobs, sign-in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_POST
+
+from salesplan.dashboard import home_panels_for
+from salesplan.exports import csv_response
+from salesplan.filters import JobFilter, PlanFilter, UserFilter
+from salesplan.forms import DemoDataForm, LoginForm, PlanForm, TeamForm, UserForm
+from salesplan.listing import list_paginate, list_sort
+from salesplan.models import User
+from salesplan.selectors import (
+    jobs_visible_to,
+    plan_current,
+    plans_visible_to,
+    teams_visible_to,
+    users_visible_to,
+)
+from salesplan.services import people, plans
+from salesplan.services.demo import demo_logins
+from salesplan.services.jobs import job_kind_get, job_start
+
+
+def _require_leader(request: HttpRequest) -> None:
+    if not request.user.is_leader:
+        raise PermissionDenied("Only a sales leader can do this.")
+
+
+def _form_errors_from(form: object, exc: ValidationError) -> None:
+    """Show a service's validation error on the form, by field where it names one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        context = super().get_context_data(**kwargs)
+        # Demo logins are a convenience of a local trial, never shown in production.
+        context["demo_logins"] = demo_logins() if settings.DEBUG else []
+        context["demo_password"] = settings.DEMO_PASSWORD
+        return context
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """One home for every role; the panels shown depend on the role (see salesplan.dashboard)."""
+    user = request.user
+    return render(request, "salesplan/home.html", {"plan": plan_current(user), "panels": home_panels_for(user)})
+
+
+# --- Plans ----------------------------------------------------------------------------------------
+
+def plan_list(request: HttpRequest) -> HttpResponse:
+    filterset = PlanFilter(request.GET, queryset=plans_visible_to(request.user))
+    qs, sorting = list_sort(
+        request, filterset.qs,
+        columns={"name": "name", "start": "fiscal_year_start", "target": "revenue_target", "status": "status"},
+        default="-start",
+    )
+    if request.GET.get("export") == "csv":
+        rows = ((p.name, p.fiscal_year_start, p.fiscal_year_end, p.get_status_display(), p.prior_year_revenue,
+                 p.revenue_target) for p in qs)
+        return csv_response(filename="plans.csv", header=["Name", "FY start", "FY end", "Status",
+                                                           "Prior-year revenue", "Revenue target"], rows=rows)
+    return render(request, "salesplan/plan_list.html",
+                  {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting})
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
+    return render(request, "salesplan/plan_detail.html", {"plan": plan})
+
+
+def plan_create(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = plans.plan_create(created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Plan “{plan}” created as a draft. Publish it when the team should see it.")
+            return redirect(plan)
+    return render(request, "salesplan/plan_form.html", {"form": form})
+
+
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
+    _require_leader(request)
+    form = PlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plans.plan_update(plan=plan, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, "Plan saved.")
+            return redirect(plan)
+    return render(request, "salesplan/plan_form.html", {"form": form, "plan": plan})
+
+
+@require_POST
+def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
+    _require_leader(request)
+    if request.POST.get("action") == "unpublish":
+        plans.plan_unpublish(plan=plan)
+        messages.info(request, "The plan is a draft again; only sales leaders see it.")
+    else:
+        try:
+            plans.plan_publish(plan=plan)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Plan published: managers and reps now work to it.")
+    return redirect(plan)
+
+
+# --- People and teams -----------------------------------------------------------------------------
+
+_USER_COLUMNS = {"name": "last_name", "username": "username", "role": "role", "team": "team__name",
+                 "last_login": "last_login"}
+
+
+def user_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_rep:
+        raise PermissionDenied("Reps have no people list.")
+    filterset = UserFilter(request.GET, queryset=users_visible_to(request.user),
+                           teams=teams_visible_to(request.user))
+    qs, sorting = list_sort(request, filterset.qs, columns=_USER_COLUMNS, default="name")
+    if request.GET.get("export") == "csv":
+        rows = ((u.username, u.first_name, u.last_name, u.email, u.title, u.get_role_display(),
+                 u.team.name if u.team else "", "yes" if u.is_active else "no", u.last_login) for u in qs)
+        return csv_response(filename="people.csv", header=["Username", "First name", "Last name", "Email", "Title",
+                                                            "Role", "Team", "Active", "Last sign-in"], rows=rows)
+    return render(request, "salesplan/user_list.html",
+                  {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting})
+
+
+def user_create(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("is_active", None)
+        try:
+            user = people.user_create(**data)
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"{user} can now sign in as “{user.username}”.")
+            return redirect("user_list")
+    return render(request, "salesplan/user_form.html", {"form": form})
+
+
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(users_visible_to(request.user), pk=pk)
+    _require_leader(request)
+    form = UserForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        password = data.pop("password", "")
+        if person == request.user and not data.get("is_active", True):
+            form.add_error("is_active", "You cannot deactivate yourself.")
+        else:
+            try:
+                people.user_update(user=person, **data)
+                if password:
+                    person.set_password(password)
+                    person.save(update_fields=["password"])
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, f"Saved {person}.")
+                return redirect("user_list")
+    return render(request, "salesplan/user_form.html", {"form": form, "person": person})
+
+
+def team_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_rep:
+        raise PermissionDenied("Reps have no team list.")
+    qs, sorting = list_sort(request, teams_visible_to(request.user),
+                            columns={"name": "name", "manager": "manager__last_name", "reps": "rep_count"},
+                            default="name")
+    if request.GET.get("export") == "csv":
+        rows = ((t.name, str(t.manager), t.rep_count) for t in qs)
+        return csv_response(filename="teams.csv", header=["Team", "Manager", "Reps"], rows=rows)
+    return render(request, "salesplan/team_list.html", {"page": list_paginate(request, qs), "sorting": sorting})
+
+
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    team = get_object_or_404(teams_visible_to(request.user), pk=pk)
+    members = users_visible_to(request.user).filter(team=team).order_by("last_name", "first_name")
+    return render(request, "salesplan/team_detail.html", {"team": team, "members": members})
+
+
+def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_leader(request)
+    team = get_object_or_404(teams_visible_to(request.user), pk=pk) if pk else None
+    form = TeamForm(request.POST or None, instance=team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = people.team_save(team=team, name=form.cleaned_data["name"], manager=form.cleaned_data["manager"],
+                                     reps=list(form.cleaned_data["reps"]))
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, f"Team {saved} saved.")
+            return redirect(saved)
+    return render(request, "salesplan/team_form.html", {"form": form, "team": team})
+
+
+# --- Jobs -----------------------------------------------------------------------------------------
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    filterset = JobFilter(request.GET, queryset=jobs_visible_to(request.user))
+    qs, sorting = list_sort(request, filterset.qs,
+                            columns={"created": "created_at", "kind": "kind", "status": "status"}, default="-created")
+    counts = jobs_visible_to(request.user).aggregate(
+        active=Count("pk", filter=Q(status__in=["queued", "running"])), failed=Count("pk", filter=Q(status="failed"))
+    )
+    return render(request, "salesplan/job_list.html", {
+        "page": list_paginate(request, qs), "filter": filterset, "sorting": sorting, "counts": counts,
+        "can_start_demo": request.user.is_leader,
+    })
+
+
+def _job_context(job: object) -> dict[str, object]:
+    result_url = link_text = ""
+    try:
+        spec = job_kind_get(job.kind)
+    except LookupError:
+        spec = None
+    if spec and spec.result_url_name:
+        try:
+            result_url, link_text = reverse(spec.result_url_name), spec.result_link_text
+        except NoReverseMatch:
+            pass
+    result_items = [(key.replace("_", " ").capitalize(), value) for key, value in (job.result or {}).items()]
+    return {"job": job, "result_url": result_url, "result_link_text": link_text, "result_items": result_items}
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(jobs_visible_to(request.user), pk=pk)
+    return render(request, "salesplan/job_detail.html", _job_context(job))
+
+
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx-polled progress fragment; status 286 tells htmx to stop polling once the job ended."""
+    job = get_object_or_404(jobs_visible_to(request.user), pk=pk)
+    response = render(request, "salesplan/partials/job_progress.html", _job_context(job))
+    if not job.is_active:
+        response.status_code = 286
+    return response
+
+
+def demo_data_start(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    form = DemoDataForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        job, created = job_start(kind="demo_seed", started_by=request.user, params=form.cleaned_data)
+        if not created:
+            messages.info(request, "Demo data is already being loaded; here is that job.")
+        return redirect(job)
+    return render(request, "salesplan/demo_data_form.html", {"form": form})
