@@ -6,12 +6,11 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from accounts.models import Account, Lifecycle
+from accounts.selectors import account_industry_choices, account_state_choices
 from salesplan.filters import StyledFilterSet
 from salesplan.models import User
 from salesplan.selectors import team_members_visible_to
-
-from accounts.models import Account, Lifecycle
-from accounts.selectors import account_industry_choices, account_state_choices
 
 REVENUE_BANDS = {
     "lt10m": ("Under $10M", None, 10_000_000),
@@ -23,14 +22,17 @@ REVENUE_BANDS = {
 
 
 class AccountFilter(StyledFilterSet):
-    q = django_filters.CharFilter(method="search", label="Search",
-                                  widget=forms.TextInput(attrs={"placeholder": "Company or domain"}))
+    q = django_filters.CharFilter(
+        method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Company or domain"})
+    )
     industry = django_filters.ChoiceFilter(choices=[], empty_label="Any industry")
     state = django_filters.ChoiceFilter(choices=[], empty_label="Any state")
     lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label="Any lifecycle")
     revenue = django_filters.ChoiceFilter(
-        choices=[(k, v[0]) for k, v in REVENUE_BANDS.items()], method="revenue_band", empty_label="Any revenue",
-        label="Revenue"
+        choices=[(k, v[0]) for k, v in REVENUE_BANDS.items()],
+        method="revenue_band",
+        empty_label="Any revenue",
+        label="Revenue",
     )
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
 

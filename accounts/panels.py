@@ -7,12 +7,11 @@ from typing import Any
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from accounts.models import Lifecycle
+from accounts.selectors import accounts_by_owner, accounts_summary, accounts_visible_to
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
 from salesplan.selectors import team_members_visible_to
-
-from accounts.models import Lifecycle
-from accounts.selectors import accounts_by_owner, accounts_summary, accounts_visible_to
 
 
 def _kpis(user: User) -> dict[str, Any]:
@@ -30,22 +29,40 @@ def _reps(user: User) -> dict[str, Any]:
 
 def _top_prospects(user: User) -> dict[str, Any]:
     accounts = (
-        accounts_visible_to(user).filter(lifecycle=Lifecycle.PROSPECT, annual_revenue__isnull=False)
+        accounts_visible_to(user)
+        .filter(lifecycle=Lifecycle.PROSPECT, annual_revenue__isnull=False)
         .order_by("-annual_revenue")[:10]
     )
     # Room to grow is the spend we do not win yet: their category wallet less our sales to them.
     customers = (
-        accounts_visible_to(user).filter(lifecycle=Lifecycle.CUSTOMER, wallet__isnull=False)
-        .annotate(room=F("wallet") - Coalesce(F("current_sales"), 0)).order_by("-room")[:10]
+        accounts_visible_to(user)
+        .filter(lifecycle=Lifecycle.CUSTOMER, wallet__isnull=False)
+        .annotate(room=F("wallet") - Coalesce(F("current_sales"), 0))
+        .order_by("-room")[:10]
     )
     return {"prospects": accounts, "customers": customers}
 
 
 PANELS = [
-    HomePanel(key="accounts_kpis", template="accounts/panels/kpis.html", context=_kpis,
-              roles=frozenset({"leader", "manager", "rep"}), order=10),
-    HomePanel(key="accounts_reps", template="accounts/panels/reps.html", context=_reps,
-              roles=frozenset({"leader", "manager"}), order=30),
-    HomePanel(key="accounts_top", template="accounts/panels/top.html", context=_top_prospects,
-              roles=frozenset({"rep"}), order=30),
+    HomePanel(
+        key="accounts_kpis",
+        template="accounts/panels/kpis.html",
+        context=_kpis,
+        roles=frozenset({"leader", "manager", "rep"}),
+        order=10,
+    ),
+    HomePanel(
+        key="accounts_reps",
+        template="accounts/panels/reps.html",
+        context=_reps,
+        roles=frozenset({"leader", "manager"}),
+        order=30,
+    ),
+    HomePanel(
+        key="accounts_top",
+        template="accounts/panels/top.html",
+        context=_top_prospects,
+        roles=frozenset({"rep"}),
+        order=30,
+    ),
 ]

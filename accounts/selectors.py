@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.models import Account, Lifecycle
 from salesplan.models import User
 from salesplan.selectors import users_visible_to
-
-from accounts.models import Account, Lifecycle
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:
@@ -50,7 +49,11 @@ def accounts_by_owner(accounts: QuerySet[Account]) -> dict[int, dict[str, int]]:
 
 def account_industry_choices(user: User) -> list[str]:
     return list(
-        accounts_visible_to(user).exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct()
+        accounts_visible_to(user)
+        .exclude(industry="")
+        .order_by("industry")
+        .values_list("industry", flat=True)
+        .distinct()
     )
 
 

@@ -25,12 +25,14 @@ class StyledFilterSet(django_filters.FilterSet):
 
 
 class UserFilter(StyledFilterSet):
-    q = django_filters.CharFilter(method="search", label="Search",
-                                  widget=forms.TextInput(attrs={"placeholder": "Name, username or email"}))
+    q = django_filters.CharFilter(
+        method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Name, username or email"})
+    )
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Any role")
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.none(), empty_label="Any team")
-    is_active = django_filters.BooleanFilter(label="Active", widget=django_filters.widgets.BooleanWidget(
-        attrs={"class": "form-select form-select-sm"}))
+    is_active = django_filters.BooleanFilter(
+        label="Active", widget=django_filters.widgets.BooleanWidget(attrs={"class": "form-select form-select-sm"})
+    )
 
     class Meta:
         model = User
@@ -42,7 +44,9 @@ class UserFilter(StyledFilterSet):
 
     def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         return queryset.filter(
-            Q(username__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
             | Q(email__icontains=value)
         )
 

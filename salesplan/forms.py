@@ -29,7 +29,8 @@ class UserForm(forms.ModelForm):
     """Create or edit a person. A password is required only when creating."""
 
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        required=False,
         help_text="At least 8 characters, not only digits, not a common password. Leave empty to keep it.",
     )
 
@@ -54,8 +55,12 @@ class UserForm(forms.ModelForm):
             data["team"] = None
         password = data.get("password")
         if password:
-            candidate = User(username=data.get("username", ""), first_name=data.get("first_name", ""),
-                             last_name=data.get("last_name", ""), email=data.get("email", ""))
+            candidate = User(
+                username=data.get("username", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+            )
             try:
                 validate_password(password, candidate)
             except forms.ValidationError as exc:
@@ -65,7 +70,8 @@ class UserForm(forms.ModelForm):
 
 class TeamForm(forms.ModelForm):
     reps = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(role=Role.REP, is_active=True), required=False,
+        queryset=User.objects.filter(role=Role.REP, is_active=True),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Reps who report to this team's manager. Moving a rep here takes them off their old team.",
     )
@@ -83,10 +89,14 @@ class TeamForm(forms.ModelForm):
 
 class DemoDataForm(forms.Form):
     companies = forms.IntegerField(
-        min_value=1_000, max_value=200_000, initial=20_000,
+        min_value=1_000,
+        max_value=200_000,
+        initial=20_000,
         help_text="How many synthetic companies the demo market should hold (1,000 to 200,000).",
     )
     seed = forms.IntegerField(
-        min_value=0, max_value=10**6, initial=42,
+        min_value=0,
+        max_value=10**6,
+        initial=42,
         help_text="The same seed always gives the same companies, so a re-run adds nothing twice.",
     )

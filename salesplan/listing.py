@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -41,9 +42,7 @@ def list_sort(
 
 
 def list_paginate(request: HttpRequest, queryset: QuerySet, *, per_page: int = 50) -> Page:
-    try:
+    with contextlib.suppress(ValueError):
         per_page = int(request.GET.get("per_page", per_page))
-    except ValueError:
-        pass
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -104,9 +104,7 @@ class StrategyPlan(models.Model):
         max_digits=16, decimal_places=2, null=True, blank=True, help_text="Revenue of the previous year, USD."
     )
     summary = models.TextField(blank=True, help_text="The strategy in a few sentences: growth drivers, trade-offs.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -190,7 +188,7 @@ class JobRun(models.Model):
 
     @property
     def label(self) -> str:
-        from salesplan.jobs import job_kind_label
+        from salesplan.services.jobs import job_kind_label
 
         return job_kind_label(self.kind)
 

@@ -14,6 +14,11 @@ def _recent_jobs(user: User) -> dict[str, Any]:
 
 
 PANELS = [
-    HomePanel(key="recent_jobs", template="salesplan/panels/recent_jobs.html", context=_recent_jobs,
-              roles=frozenset({"leader", "manager", "rep"}), order=90),
+    HomePanel(
+        key="recent_jobs",
+        template="salesplan/panels/recent_jobs.html",
+        context=_recent_jobs,
+        roles=frozenset({"leader", "manager", "rep"}),
+        order=90,
+    ),
 ]

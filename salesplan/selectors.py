@@ -27,9 +27,7 @@ def team_members_visible_to(user: User) -> QuerySet[User]:
 
 
 def teams_visible_to(user: User) -> QuerySet[Team]:
-    qs = Team.objects.select_related("manager").annotate(
-        rep_count=Count("members", filter=Q(members__is_active=True))
-    )
+    qs = Team.objects.select_related("manager").annotate(rep_count=Count("members", filter=Q(members__is_active=True)))
     if user.is_leader:
         return qs
     if user.is_manager:

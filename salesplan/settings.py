@@ -23,7 +23,7 @@ if (BASE_DIR / ".env").is_file():
 DEBUG = env.bool("DEBUG", default=True)
 
 # Development gets a throwaway key; production must bring its own (Django refuses an empty one).
-_DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production-0123456789"
+_DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production-0123456789"  # noqa: S105 (DEBUG only)
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -144,6 +144,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
+if DEBUG:
+    # Whitenoise serves from the finders while developing; it only wants the folder to exist.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -186,4 +191,4 @@ LOGGING = {
 }
 
 # Who is shown as demo logins on the sign-in page (only while DEBUG is on and demo users exist).
-DEMO_PASSWORD = "salesplan-demo"
+DEMO_PASSWORD = "salesplan-demo"  # noqa: S105 (demo users only)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
-from django.contrib.auth.decorators import login_not_required
 from django.views.decorators.cache import never_cache
 
 from salesplan import views
@@ -20,7 +20,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
-
 
 
 urlpatterns = [

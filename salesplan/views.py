@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -17,7 +19,6 @@ from salesplan.exports import csv_response
 from salesplan.filters import JobFilter, PlanFilter, UserFilter
 from salesplan.forms import DemoDataForm, LoginForm, PlanForm, TeamForm, UserForm
 from salesplan.listing import list_paginate, list_sort
-from salesplan.models import User
 from salesplan.selectors import (
     jobs_visible_to,
     plan_current,
@@ -65,20 +66,37 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # --- Plans ----------------------------------------------------------------------------------------
 
+
 def plan_list(request: HttpRequest) -> HttpResponse:
     filterset = PlanFilter(request.GET, queryset=plans_visible_to(request.user))
     qs, sorting = list_sort(
-        request, filterset.qs,
+        request,
+        filterset.qs,
         columns={"name": "name", "start": "fiscal_year_start", "target": "revenue_target", "status": "status"},
         default="-start",
     )
     if request.GET.get("export") == "csv":
-        rows = ((p.name, p.fiscal_year_start, p.fiscal_year_end, p.get_status_display(), p.prior_year_revenue,
-                 p.revenue_target) for p in qs)
-        return csv_response(filename="plans.csv", header=["Name", "FY start", "FY end", "Status",
-                                                           "Prior-year revenue", "Revenue target"], rows=rows)
-    return render(request, "salesplan/plan_list.html",
-                  {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting})
+        rows = (
+            (
+                p.name,
+                p.fiscal_year_start,
+                p.fiscal_year_end,
+                p.get_status_display(),
+                p.prior_year_revenue,
+                p.revenue_target,
+            )
+            for p in qs
+        )
+        return csv_response(
+            filename="plans.csv",
+            header=["Name", "FY start", "FY end", "Status", "Prior-year revenue", "Revenue target"],
+            rows=rows,
+        )
+    return render(
+        request,
+        "salesplan/plan_list.html",
+        {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting},
+    )
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -134,23 +152,45 @@ def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- People and teams -----------------------------------------------------------------------------
 
-_USER_COLUMNS = {"name": "last_name", "username": "username", "role": "role", "team": "team__name",
-                 "last_login": "last_login"}
+_USER_COLUMNS = {
+    "name": "last_name",
+    "username": "username",
+    "role": "role",
+    "team": "team__name",
+    "last_login": "last_login",
+}
 
 
 def user_list(request: HttpRequest) -> HttpResponse:
     if request.user.is_rep:
         raise PermissionDenied("Reps have no people list.")
-    filterset = UserFilter(request.GET, queryset=users_visible_to(request.user),
-                           teams=teams_visible_to(request.user))
+    filterset = UserFilter(request.GET, queryset=users_visible_to(request.user), teams=teams_visible_to(request.user))
     qs, sorting = list_sort(request, filterset.qs, columns=_USER_COLUMNS, default="name")
     if request.GET.get("export") == "csv":
-        rows = ((u.username, u.first_name, u.last_name, u.email, u.title, u.get_role_display(),
-                 u.team.name if u.team else "", "yes" if u.is_active else "no", u.last_login) for u in qs)
-        return csv_response(filename="people.csv", header=["Username", "First name", "Last name", "Email", "Title",
-                                                            "Role", "Team", "Active", "Last sign-in"], rows=rows)
-    return render(request, "salesplan/user_list.html",
-                  {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting})
+        rows = (
+            (
+                u.username,
+                u.first_name,
+                u.last_name,
+                u.email,
+                u.title,
+                u.get_role_display(),
+                u.team.name if u.team else "",
+                "yes" if u.is_active else "no",
+                u.last_login,
+            )
+            for u in qs
+        )
+        return csv_response(
+            filename="people.csv",
+            header=["Username", "First name", "Last name", "Email", "Title", "Role", "Team", "Active", "Last sign-in"],
+            rows=rows,
+        )
+    return render(
+        request,
+        "salesplan/user_list.html",
+        {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting},
+    )
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -195,9 +235,12 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def team_list(request: HttpRequest) -> HttpResponse:
     if request.user.is_rep:
         raise PermissionDenied("Reps have no team list.")
-    qs, sorting = list_sort(request, teams_visible_to(request.user),
-                            columns={"name": "name", "manager": "manager__last_name", "reps": "rep_count"},
-                            default="name")
+    qs, sorting = list_sort(
+        request,
+        teams_visible_to(request.user),
+        columns={"name": "name", "manager": "manager__last_name", "reps": "rep_count"},
+        default="name",
+    )
     if request.GET.get("export") == "csv":
         rows = ((t.name, str(t.manager), t.rep_count) for t in qs)
         return csv_response(filename="teams.csv", header=["Team", "Manager", "Reps"], rows=rows)
@@ -216,8 +259,12 @@ def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = TeamForm(request.POST or None, instance=team)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = people.team_save(team=team, name=form.cleaned_data["name"], manager=form.cleaned_data["manager"],
-                                     reps=list(form.cleaned_data["reps"]))
+            saved = people.team_save(
+                team=team,
+                name=form.cleaned_data["name"],
+                manager=form.cleaned_data["manager"],
+                reps=list(form.cleaned_data["reps"]),
+            )
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:
@@ -228,17 +275,26 @@ def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 # --- Jobs -----------------------------------------------------------------------------------------
 
+
 def job_list(request: HttpRequest) -> HttpResponse:
     filterset = JobFilter(request.GET, queryset=jobs_visible_to(request.user))
-    qs, sorting = list_sort(request, filterset.qs,
-                            columns={"created": "created_at", "kind": "kind", "status": "status"}, default="-created")
+    qs, sorting = list_sort(
+        request, filterset.qs, columns={"created": "created_at", "kind": "kind", "status": "status"}, default="-created"
+    )
     counts = jobs_visible_to(request.user).aggregate(
         active=Count("pk", filter=Q(status__in=["queued", "running"])), failed=Count("pk", filter=Q(status="failed"))
     )
-    return render(request, "salesplan/job_list.html", {
-        "page": list_paginate(request, qs), "filter": filterset, "sorting": sorting, "counts": counts,
-        "can_start_demo": request.user.is_leader,
-    })
+    return render(
+        request,
+        "salesplan/job_list.html",
+        {
+            "page": list_paginate(request, qs),
+            "filter": filterset,
+            "sorting": sorting,
+            "counts": counts,
+            "can_start_demo": request.user.is_leader,
+        },
+    )
 
 
 def _job_context(job: object) -> dict[str, object]:
@@ -248,10 +304,8 @@ def _job_context(job: object) -> dict[str, object]:
     except LookupError:
         spec = None
     if spec and spec.result_url_name:
-        try:
+        with contextlib.suppress(NoReverseMatch):
             result_url, link_text = reverse(spec.result_url_name), spec.result_link_text
-        except NoReverseMatch:
-            pass
     result_items = [(key.replace("_", " ").capitalize(), value) for key, value in (job.result or {}).items()]
     return {"job": job, "result_url": result_url, "result_link_text": link_text, "result_items": result_items}
 

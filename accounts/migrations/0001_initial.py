@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,34 +14,84 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=255)),
-                ('domain', models.CharField(blank=True, help_text='Lower case, no scheme, no www.', max_length=255)),
-                ('website', models.CharField(blank=True, max_length=500)),
-                ('industry', models.CharField(blank=True, db_index=True, max_length=150)),
-                ('annual_revenue', models.BigIntegerField(blank=True, help_text='USD per year.', null=True)),
-                ('employees', models.PositiveIntegerField(blank=True, null=True)),
-                ('country', models.CharField(blank=True, default='US', help_text='ISO 3166 alpha-2 code.', max_length=2)),
-                ('state', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('city', models.CharField(blank=True, max_length=120)),
-                ('postal_code', models.CharField(blank=True, max_length=20)),
-                ('ownership', models.CharField(blank=True, choices=[('public', 'Public'), ('private', 'Private'), ('', 'Unknown')], default='', max_length=10)),
-                ('ticker', models.CharField(blank=True, max_length=12)),
-                ('founded_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('lifecycle', models.CharField(choices=[('prospect', 'Prospect'), ('customer', 'Customer'), ('former', 'Former customer')], db_index=True, default='prospect', max_length=10)),
-                ('current_sales', models.BigIntegerField(blank=True, help_text='Our sales to it per year, USD.', null=True)),
-                ('wallet', models.BigIntegerField(blank=True, help_text='Its estimated yearly spend in our category, USD.', null=True)),
-                ('source', models.CharField(blank=True, help_text='Where the record came from (which import).', max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_accounts', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(db_index=True, max_length=255)),
+                ("domain", models.CharField(blank=True, help_text="Lower case, no scheme, no www.", max_length=255)),
+                ("website", models.CharField(blank=True, max_length=500)),
+                ("industry", models.CharField(blank=True, db_index=True, max_length=150)),
+                ("annual_revenue", models.BigIntegerField(blank=True, help_text="USD per year.", null=True)),
+                ("employees", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "country",
+                    models.CharField(blank=True, default="US", help_text="ISO 3166 alpha-2 code.", max_length=2),
+                ),
+                ("state", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("city", models.CharField(blank=True, max_length=120)),
+                ("postal_code", models.CharField(blank=True, max_length=20)),
+                (
+                    "ownership",
+                    models.CharField(
+                        blank=True,
+                        choices=[("public", "Public"), ("private", "Private"), ("", "Unknown")],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("ticker", models.CharField(blank=True, max_length=12)),
+                ("founded_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "lifecycle",
+                    models.CharField(
+                        choices=[("prospect", "Prospect"), ("customer", "Customer"), ("former", "Former customer")],
+                        db_index=True,
+                        default="prospect",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "current_sales",
+                    models.BigIntegerField(blank=True, help_text="Our sales to it per year, USD.", null=True),
+                ),
+                (
+                    "wallet",
+                    models.BigIntegerField(
+                        blank=True, help_text="Its estimated yearly spend in our category, USD.", null=True
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the record came from (which import).", max_length=100
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_accounts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
-                'indexes': [models.Index(fields=['owner', 'name'], name='account_owner_name_idx'), models.Index(fields=['annual_revenue'], name='account_revenue_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('domain', ''), _negated=True), fields=('domain',), name='account_domain_unique')],
+                "ordering": ["name", "pk"],
+                "indexes": [
+                    models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
+                    models.Index(fields=["annual_revenue"], name="account_revenue_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("domain", ""), _negated=True),
+                        fields=("domain",),
+                        name="account_domain_unique",
+                    )
+                ],
             },
         ),
     ]

@@ -8,21 +8,56 @@ from typing import Any
 
 import numpy as np
 
+from accounts.demo_data import CITIES, INDUSTRIES, LEGAL_SUFFIXES, PREFIXES
+from accounts.models import Account, Lifecycle, Ownership
 from salesplan.models import JobRun, User
 from salesplan.services.demo import demo_rep_states
 from salesplan.services.jobs import job_progress
-
-from accounts.demo_data import CITIES, INDUSTRIES, LEGAL_SUFFIXES, PREFIXES
-from accounts.models import Account, Lifecycle, Ownership
 
 DEMO_SOURCE = "demo"
 _BLOCK = 5_000  # companies per random block: block k is the same whatever the total asked for
 
 _SURNAMES = (
-    "Anderson", "Baker", "Caldwell", "Donovan", "Ellison", "Fletcher", "Gallagher", "Hawthorne", "Ingram",
-    "Jennings", "Kessler", "Lambert", "Mercer", "Nolan", "Osborne", "Palmer", "Quinlan", "Ramsey", "Sullivan",
-    "Tate", "Underwood", "Vaughn", "Whitaker", "Yates", "Zimmerman", "Barrett", "Coleman", "Dawson", "Emerson",
-    "Fischer", "Gibson", "Hoffman", "Keller", "Lawson", "Monroe", "Novak", "Parker", "Reyes", "Schultz", "Turner",
+    "Anderson",
+    "Baker",
+    "Caldwell",
+    "Donovan",
+    "Ellison",
+    "Fletcher",
+    "Gallagher",
+    "Hawthorne",
+    "Ingram",
+    "Jennings",
+    "Kessler",
+    "Lambert",
+    "Mercer",
+    "Nolan",
+    "Osborne",
+    "Palmer",
+    "Quinlan",
+    "Ramsey",
+    "Sullivan",
+    "Tate",
+    "Underwood",
+    "Vaughn",
+    "Whitaker",
+    "Yates",
+    "Zimmerman",
+    "Barrett",
+    "Coleman",
+    "Dawson",
+    "Emerson",
+    "Fischer",
+    "Gibson",
+    "Hoffman",
+    "Keller",
+    "Lawson",
+    "Monroe",
+    "Novak",
+    "Parker",
+    "Reyes",
+    "Schultz",
+    "Turner",
 )
 
 
@@ -48,11 +83,19 @@ def _demo_block(seed: int, block: int, size: int) -> dict[str, np.ndarray]:
     wallet = np.round(revenue * rng.uniform(0.002, 0.015, size=size), -2)
     share = rng.beta(2, 3.5, size=size) * 0.9 + 0.05
     return {
-        "industry": industry, "city": city, "revenue": np.round(revenue, -3), "employees": employees,
-        "public": public, "founded": founded, "lifecycle": lifecycle, "wallet": wallet,
+        "industry": industry,
+        "city": city,
+        "revenue": np.round(revenue, -3),
+        "employees": employees,
+        "public": public,
+        "founded": founded,
+        "lifecycle": lifecycle,
+        "wallet": wallet,
         "current_sales": np.round(wallet * share, -2),
-        "prefix": rng.integers(0, len(PREFIXES), size=size), "surname": rng.integers(0, len(_SURNAMES), size=(size, 2)),
-        "pattern": rng.choice(3, size=size, p=[0.6, 0.25, 0.15]), "word": rng.integers(0, 4, size=size),
+        "prefix": rng.integers(0, len(PREFIXES), size=size),
+        "surname": rng.integers(0, len(_SURNAMES), size=(size, 2)),
+        "pattern": rng.choice(3, size=size, p=[0.6, 0.25, 0.15]),
+        "word": rng.integers(0, 4, size=size),
         "legal": rng.choice(len(LEGAL_SUFFIXES), size=size, p=[s[1] for s in LEGAL_SUFFIXES]),
         "missing": rng.random(size=(size, 3)) < [0.03, 0.05, 0.01],  # revenue, employees, industry unknown
     }
@@ -99,7 +142,10 @@ def _demo_companies(*, companies: int, seed: int) -> Iterator[dict[str, Any]]:
                 "industry": "" if missing_ind else industry,
                 "annual_revenue": None if missing_rev else int(data["revenue"][i]),
                 "employees": None if missing_emp else int(data["employees"][i]),
-                "country": "US", "state": state, "city": city, "postal_code": zip_code,
+                "country": "US",
+                "state": state,
+                "city": city,
+                "postal_code": zip_code,
                 "ownership": Ownership.PUBLIC if public else Ownership.PRIVATE,
                 "ticker": _slug(base)[:4].upper() if public else "",
                 "founded_year": int(data["founded"][i]),
@@ -111,7 +157,9 @@ def _demo_companies(*, companies: int, seed: int) -> Iterator[dict[str, Any]]:
             produced += 1
 
 
-def accounts_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None, batch_size: int = 2_000) -> dict[str, int]:
+def accounts_seed_demo(
+    *, companies: int, seed: int = 42, job: JobRun | None = None, batch_size: int = 2_000
+) -> dict[str, int]:
     """Insert the demo companies that are not there yet, in committed batches, reporting progress.
 
     Matching is by domain, so a re-run inserts nothing; demo accounts go to the rep covering their state.

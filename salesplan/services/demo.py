@@ -59,17 +59,30 @@ def demo_logins() -> list[dict[str, str]]:
     usernames = [DEMO_LEADER[0]] + [t["manager"][0] for t in DEMO_TEAMS] + [r[0] for t in DEMO_TEAMS for r in t["reps"]]
     users = {u.username: u for u in User.objects.filter(username__in=usernames, is_active=True).select_related("team")}
     return [
-        {"username": name, "name": str(users[name]), "role": users[name].get_role_display(),
-         "team": users[name].team.name if users[name].team else ""}
-        for name in usernames if name in users
+        {
+            "username": name,
+            "name": str(users[name]),
+            "role": users[name].get_role_display(),
+            "team": users[name].team.name if users[name].team else "",
+        }
+        for name in usernames
+        if name in users
     ]
 
 
-def _demo_user(username: str, first: str, last: str, role: str, title: str, team: Team | None = None) -> tuple[User, bool]:
+def _demo_user(
+    username: str, first: str, last: str, role: str, title: str, team: Team | None = None
+) -> tuple[User, bool]:
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"first_name": first, "last_name": last, "role": role, "title": title, "team": team,
-                  "email": f"{username}@demo.salesplan.test"},
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "role": role,
+            "title": title,
+            "team": team,
+            "email": f"{username}@demo.salesplan.test",
+        },
     )
     if created:
         user.set_password(settings.DEMO_PASSWORD)
@@ -94,9 +107,12 @@ def demo_seed_org() -> dict[str, Any]:
     _, plan_created = StrategyPlan.objects.get_or_create(
         name=f"FY{year} Sales Strategy",
         defaults={
-            "fiscal_year_start": dt.date(year, 1, 1), "fiscal_year_end": dt.date(year, 12, 31),
-            "status": StrategyPlan.Status.PUBLISHED, "revenue_target": Decimal("130000000"),
-            "prior_year_revenue": Decimal("100000000"), "created_by": leader,
+            "fiscal_year_start": dt.date(year, 1, 1),
+            "fiscal_year_end": dt.date(year, 12, 31),
+            "status": StrategyPlan.Status.PUBLISHED,
+            "revenue_target": Decimal("130000000"),
+            "prior_year_revenue": Decimal("100000000"),
+            "created_by": leader,
             "summary": "Grow revenue 30% by winning mid-market manufacturers and expanding wallet share "
             "with our top customers, funded by moving SMB accounts to inside sales.",
         },

@@ -152,8 +152,12 @@ def job_execute(*, job_id: int, service: JobService) -> JobRun | None:
         result = service(job=job, **job.params) or {}
     except SoftTimeLimitExceeded:
         limit_minutes = settings.CELERY_TASK_SOFT_TIME_LIMIT // 60
-        _job_finish(job, status=JobRun.Status.FAILED, message="Time limit reached",
-                    error=f"The job ran past its time limit of {limit_minutes} minutes and was stopped.")
+        _job_finish(
+            job,
+            status=JobRun.Status.FAILED,
+            message="Time limit reached",
+            error=f"The job ran past its time limit of {limit_minutes} minutes and was stopped.",
+        )
     except Exception as exc:
         logger.exception("Job %s (%s) failed", job_id, job.kind)
         _job_finish(job, status=JobRun.Status.FAILED, message="Failed", error=_job_error_text(exc))
@@ -172,8 +176,13 @@ def _job_error_text(exc: Exception) -> str:
 
 def _job_finish(job: JobRun, *, status: str, message: str, error: str = "", result: dict | None = None) -> None:
     now = timezone.now()
-    updates: dict[str, Any] = {"status": status, "message": message, "error": error, "finished_at": now,
-                               "heartbeat_at": now}
+    updates: dict[str, Any] = {
+        "status": status,
+        "message": message,
+        "error": error,
+        "finished_at": now,
+        "heartbeat_at": now,
+    }
     if result is not None:
         updates["result"] = result
     if status == JobRun.Status.SUCCEEDED:

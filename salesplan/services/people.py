@@ -23,7 +23,12 @@ def user_create(
 ) -> User:
     """Create a person who can sign in. ``validate=False`` skips password rules (demo users only)."""
     user = User(
-        username=username, role=role, first_name=first_name, last_name=last_name, email=email, title=title,
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        title=title,
         team=team if role == Role.REP else None,
     )
     if validate:

@@ -22,8 +22,13 @@ def plan_create(
     summary: str = "",
 ) -> StrategyPlan:
     plan = StrategyPlan(
-        name=name, fiscal_year_start=fiscal_year_start, fiscal_year_end=fiscal_year_end, created_by=created_by,
-        revenue_target=revenue_target, prior_year_revenue=prior_year_revenue, summary=summary,
+        name=name,
+        fiscal_year_start=fiscal_year_start,
+        fiscal_year_end=fiscal_year_end,
+        created_by=created_by,
+        revenue_target=revenue_target,
+        prior_year_revenue=prior_year_revenue,
+        summary=summary,
     )
     plan.full_clean()
     plan.save()

@@ -26,7 +26,11 @@ def sort_header(context: dict[str, Any], key: str, label: str, align: str = "") 
         icon, aria = "bi-arrow-down-up text-body-tertiary", "none"
     return format_html(
         '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}">{} <i class="bi {}"></i></a></th>',
-        align, aria, params.urlencode(), label, icon,
+        align,
+        aria,
+        params.urlencode(),
+        label,
+        icon,
     )
 
 

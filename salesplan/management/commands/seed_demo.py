@@ -6,7 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from salesplan.services.demo import demo_logins, demo_seed
+from salesplan.models import User
+from salesplan.services.demo import DEMO_LEADER, demo_logins, demo_seed
 
 
 class Command(BaseCommand):
@@ -15,12 +16,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--companies", type=int, default=20_000, help="Number of demo companies (default 20,000).")
         parser.add_argument("--seed", type=int, default=42, help="Random seed; the same seed gives the same companies.")
+        parser.add_argument("--once", action="store_true", help="Do nothing if the demo organisation already exists.")
 
-    def handle(self, *args: object, companies: int, seed: int, **options: object) -> None:
-        started = time.monotonic()
-        result = demo_seed(companies=companies, seed=seed)
-        summary = ", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in result.items())
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f} s ({summary})."))
+    def handle(self, *args: object, companies: int, seed: int, once: bool, **options: object) -> None:
+        if once and User.objects.filter(username=DEMO_LEADER[0]).exists():
+            self.stdout.write("Demo data already there (--once): nothing to do.")
+        else:
+            started = time.monotonic()
+            result = demo_seed(companies=companies, seed=seed)
+            summary = ", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in result.items())
+            elapsed = time.monotonic() - started
+            self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s ({summary})."))
         if options["verbosity"] > 1:
             for login in demo_logins():
                 self.stdout.write(f"  {login['username']:<10} {login['role']:<13} {login['name']}")

@@ -1,0 +1,207 @@
+"""Shared test set-up: the test layers, service detection, the real Celery worker, the demo org.
+
+Layers (see README.md, "Tests"): on SQLite the PostgreSQL-only tests are deselected; with
+DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… everything runs, including a real worker.
+A missing service skips its tests with a message naming it, or fails them when REQUIRE_SERVICES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def _on_postgres() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def service_missing(what: str, why: str) -> None:
+    """Skip the test, naming what is missing, or fail it when the run requires every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but {why}.", pytrace=False)
+    pytest.skip(f"needs {what}: {why}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    layer = f"PostgreSQL {db['HOST']}:{db['PORT']}" if _on_postgres() else "SQLite"
+    broker = settings.CELERY_BROKER_URL or "none"
+    return [f"salesplan test layer: database {layer}; broker {broker}; REQUIRE_SERVICES={int(REQUIRE_SERVICES)}"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # PostgreSQL-only tests belong to the PostgreSQL layer of `make test`: on SQLite they are not
+    # skipped (nothing is missing) but left to that layer.
+    if _on_postgres():
+        return
+    kept, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres") or item.get_closest_marker("celery") else kept).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_deterministic(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.JOBS_BACKEND = "sync"
+
+
+# --- The demo-like organisation most tests use ----------------------------------------------------
+
+
+@pytest.fixture
+def org(db: None) -> dict[str, object]:
+    """A leader; team A (manager_a, rep_a1, rep_a2); team B (manager_b, rep_b1)."""
+    from salesplan.tests.factories import TeamFactory, UserFactory
+
+    leader = UserFactory(role="leader", username="leader")
+    manager_a = UserFactory(role="manager", username="manager_a")
+    manager_b = UserFactory(role="manager", username="manager_b")
+    team_a = TeamFactory(name="Team A", manager=manager_a)
+    team_b = TeamFactory(name="Team B", manager=manager_b)
+    return {
+        "leader": leader,
+        "manager_a": manager_a,
+        "manager_b": manager_b,
+        "team_a": team_a,
+        "team_b": team_b,
+        "rep_a1": UserFactory(role="rep", team=team_a, username="rep_a1"),
+        "rep_a2": UserFactory(role="rep", team=team_a, username="rep_a2"),
+        "rep_b1": UserFactory(role="rep", team=team_b, username="rep_b1"),
+    }
+
+
+# --- Real services --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_broker() -> str:
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not url:
+        service_missing("Redis", "CELERY_BROKER_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        service_missing("Redis", f"{url} does not answer ({exc})")
+    return url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    redis_broker: str, django_db_setup: None, django_db_blocker: object, tmp_path_factory: object
+) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on its own queue, reading and writing the test database."""
+    from django.conf import settings
+    from django.db import connection
+
+    from salesplan.celery import app
+
+    if not _on_postgres():
+        pytest.skip("the Celery worker tests run in the PostgreSQL layer")
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    queue = f"salesplan-test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    log_path = Path(tmp_path_factory.mktemp("celery")) / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": redis_broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "salesplan",
+        "worker",
+        "--pool=solo",
+        "--loglevel=INFO",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        service_missing("Chromium", f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in the main thread; the ORM calls the test
+    # itself makes are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: object, live_server: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for(condition: object, *, timeout: float = 60, what: str = "condition") -> object:
+    """Poll ``condition()`` until it returns something truthy; fail with ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}.", pytrace=False)

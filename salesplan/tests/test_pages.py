@@ -1,0 +1,106 @@
+"""Every role's home, the navigation, the sign-in page and the error pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import AccountFactory
+from salesplan.tests.factories import PlanFactory
+
+pytestmark = pytest.mark.django_db
+
+_HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+@pytest.mark.parametrize(
+    ("role", "expected", "absent"),
+    [
+        ("leader", ["Build the year", "New plan", "Reps", "People", "Teams"], []),
+        ("manager_a", ["Team A", "My team", "People", "Team accounts"], ["New plan"]),
+        ("rep_a1", ["My accounts", "Biggest prospects", "room to grow"], ["People", "New plan", "Teams"]),
+    ],
+)
+def test_each_role_lands_on_its_own_home(client, org, role, expected, absent):
+    client.force_login(org[role])
+    page = client.get(reverse("home")).content.decode()
+    for text in expected:
+        assert text in page
+    for text in absent:
+        assert text not in page
+
+
+@pytest.mark.parametrize("role", ["leader", "manager_a", "rep_a1"])
+def test_no_dead_links_from_any_page_a_role_can_reach(client, org, role):
+    """Follow every same-site link from home, two levels deep: each must answer 200."""
+    PlanFactory(status="published")
+    AccountFactory(owner=org["rep_a1"])
+    client.force_login(org[role])
+    seen, frontier = set(), [reverse("home")]
+    for _depth in range(2):
+        next_frontier = []
+        for url in frontier:
+            if url in seen:
+                continue
+            seen.add(url)
+            response = client.get(url)
+            assert response.status_code == 200, f"{url} answered {response.status_code} for {role}"
+            if response.get("Content-Type", "").startswith("text/html"):
+                links = _HREF.findall(response.content.decode())
+                next_frontier += [u.replace("&amp;", "&") for u in links if not u.startswith(("/static/", "/admin/"))]
+        frontier = next_frontier
+    assert len(seen) > 5
+
+
+def test_sign_in_lands_on_home_and_shows_demo_logins_in_debug(client, org, settings):
+    from salesplan.services.demo import demo_seed_org
+
+    settings.DEBUG = True
+    demo_seed_org()
+    page = client.get(reverse("login")).content.decode()
+    assert "Demo logins" in page
+    assert "manager1" in page
+    response = client.post(reverse("login"), {"username": "rep1", "password": settings.DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_demo_logins_are_never_shown_in_production(client, org, settings):
+    from salesplan.services.demo import demo_seed_org
+
+    settings.DEBUG = False
+    demo_seed_org()
+    assert "Demo logins" not in client.get(reverse("login")).content.decode()
+
+
+def test_wrong_password_is_explained(client, org):
+    response = client.post(reverse("login"), {"username": "leader", "password": "nope"})
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_unknown_page_uses_the_friendly_404(client, org):
+    client.force_login(org["rep_a1"])
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+def test_healthz_answers_without_signing_in(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_user_text_is_escaped(client, org):
+    AccountFactory(owner=org["rep_a1"], name="<script>alert(1)</script> Corp")
+    client.force_login(org["rep_a1"])
+    page = client.get(reverse("account_list")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Corp" in page
+
+
+def test_logout_needs_post_and_ends_the_session(client, org):
+    client.force_login(org["rep_a1"])
+    assert client.get(reverse("logout")).status_code == 405
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
