@@ -171,6 +171,16 @@ def celery_worker(
         process.kill()
 
 
+@pytest.fixture
+def real_jobs(request: pytest.FixtureRequest, settings: object) -> str:
+    """On PostgreSQL jobs go over Redis to the real worker process; on SQLite they run in the request."""
+    if _on_postgres():
+        request.getfixturevalue("celery_worker")
+        settings.JOBS_BACKEND = "celery"
+        return "celery"
+    return "sync"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (Playwright's own browser download is not used)."""

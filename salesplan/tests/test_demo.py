@@ -63,3 +63,17 @@ def test_seed_demo_command_reports_what_it_did():
     out = StringIO()
     call_command("seed_demo", "--companies", "1000", "--once", stdout=out)
     assert "already there" in out.getvalue()
+
+
+def test_demo_logins_command_lists_every_demo_person():
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    assert "No demo users yet" in out.getvalue()
+    demo_seed(companies=1_000)
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "password: salesplan-demo" in lines[0]
+    assert len(lines) == 10
+    assert "rep6" in lines[-1]
+    assert "(West)" in lines[-1]

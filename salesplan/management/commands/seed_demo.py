@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 
 from salesplan.models import User
-from salesplan.services.demo import DEMO_LEADER, demo_logins, demo_seed
+from salesplan.services.demo import DEMO_LEADER, demo_seed
 
 
 class Command(BaseCommand):
@@ -27,6 +27,3 @@ class Command(BaseCommand):
             summary = ", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in result.items())
             elapsed = time.monotonic() - started
             self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s ({summary})."))
-        if options["verbosity"] > 1:
-            for login in demo_logins():
-                self.stdout.write(f"  {login['username']:<10} {login['role']:<13} {login['name']}")
