@@ -60,8 +60,15 @@ class PlanFilter(StyledFilterSet):
 
 
 class JobFilter(StyledFilterSet):
+    kind = django_filters.ChoiceFilter(choices=[], empty_label="Any job", label="Job")
     status = django_filters.ChoiceFilter(choices=JobRun.Status.choices, empty_label="Any status")
 
     class Meta:
         model = JobRun
-        fields = ["status"]
+        fields = ["kind", "status"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from salesplan.services.jobs import job_kind_choices
+
+        super().__init__(*args, **kwargs)
+        self.filters["kind"].extra["choices"] = job_kind_choices()

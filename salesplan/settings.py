@@ -187,7 +187,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # runserver prints these itself; logging them again doubles every line.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }
 
 # Who is shown as demo logins on the sign-in page (only while DEBUG is on and demo users exist).

@@ -69,6 +69,10 @@ def job_kind_label(key: str) -> str:
     return kind.label if kind else key.replace("_", " ").capitalize()
 
 
+def job_kind_choices() -> list[tuple[str, str]]:
+    return sorted(((k.key, k.label) for k in _KINDS.values()), key=lambda choice: choice[1])
+
+
 def job_release_stale(*, dedupe_key: str | None = None) -> int:
     """Fail jobs whose runner vanished (worker killed, server restarted) so they no longer block."""
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)

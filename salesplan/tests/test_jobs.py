@@ -207,3 +207,12 @@ def test_job_list_shows_only_own_jobs_to_a_rep(client, org):
     client.force_login(org["rep_a1"])
     response = client.get(reverse("job_list"))
     assert len(response.context["page"].object_list) == 1
+
+
+def test_job_list_filters_by_kind_and_exports_csv(client, org):
+    JobRunFactory(started_by=org["leader"], kind="demo_seed", status="failed", error="=cmd|' /C calc'!A0")
+    client.force_login(org["leader"])
+    assert len(client.get(reverse("job_list"), {"kind": "demo_seed"}).context["page"].object_list) == 1
+    body = b"".join(client.get(reverse("job_list"), {"export": "csv"}).streaming_content).decode("utf-8-sig")
+    assert "Load demo data" in body
+    assert "'=cmd|" in body
