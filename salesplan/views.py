@@ -282,9 +282,33 @@ def job_list(request: HttpRequest) -> HttpResponse:
         request, filterset.qs, columns={"created": "created_at", "kind": "kind", "status": "status"}, default="-created"
     )
     if request.GET.get("export") == "csv":
-        rows = ((j.pk, j.label, j.get_status_display(), str(j.started_by or ""), j.created_at, j.finished_at,
-                 j.processed, j.total, j.message, j.error) for j in qs)
-        header = ["Job id", "Job", "Status", "Started by", "Created", "Finished", "Processed", "Total", "Message", "Error"]
+        rows = (
+            (
+                j.pk,
+                j.label,
+                j.get_status_display(),
+                str(j.started_by or ""),
+                j.created_at,
+                j.finished_at,
+                j.processed,
+                j.total,
+                j.message,
+                j.error,
+            )
+            for j in qs
+        )
+        header = [
+            "Job id",
+            "Job",
+            "Status",
+            "Started by",
+            "Created",
+            "Finished",
+            "Processed",
+            "Total",
+            "Message",
+            "Error",
+        ]
         return csv_response(filename="jobs.csv", header=header, rows=rows)
     counts = jobs_visible_to(request.user).aggregate(
         active=Count("pk", filter=Q(status__in=["queued", "running"])), failed=Count("pk", filter=Q(status="failed"))

@@ -25,7 +25,8 @@ def sort_header(context: dict[str, Any], key: str, label: str, align: str = "") 
     else:
         icon, aria = "bi-arrow-down-up text-body-tertiary", "none"
     return format_html(
-        '<th scope="col" class="{}" aria-sort="{}"><a class="sort-link" href="?{}">{} <i class="bi {}" aria-hidden="true"></i></a></th>',
+        '<th scope="col" class="{}" aria-sort="{}">'
+        '<a class="sort-link" href="?{}">{} <i class="bi {}" aria-hidden="true"></i></a></th>',
         align,
         aria,
         params.urlencode(),
