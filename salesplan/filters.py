@@ -30,8 +30,8 @@ class UserFilter(StyledFilterSet):
     )
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Any role")
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.none(), empty_label="Any team")
-    is_active = django_filters.BooleanFilter(
-        label="Active", widget=django_filters.widgets.BooleanWidget(attrs={"class": "form-select form-select-sm"})
+    is_active = django_filters.ChoiceFilter(
+        label="Status", choices=[("yes", "Active"), ("no", "Inactive")], empty_label="Active or not", method="active"
     )
 
     class Meta:
@@ -41,6 +41,9 @@ class UserFilter(StyledFilterSet):
     def __init__(self, *args: object, teams: QuerySet[Team], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.filters["team"].queryset = teams
+
+    def active(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
+        return queryset.filter(is_active=value == "yes")
 
     def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         return queryset.filter(

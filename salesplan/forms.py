@@ -46,6 +46,7 @@ class UserForm(forms.ModelForm):
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         if not self.instance.pk:
+            del self.fields["is_active"]  # a new person is active; deactivate later if needed
             self.fields["password"].required = True
             self.fields["password"].help_text = "At least 8 characters, not only digits, not a common password."
 

@@ -216,3 +216,26 @@ def test_job_list_filters_by_kind_and_exports_csv(client, org):
     body = b"".join(client.get(reverse("job_list"), {"export": "csv"}).streaming_content).decode("utf-8-sig")
     assert "Load demo data" in body
     assert "'=cmd|" in body
+
+
+def test_time_limit_marks_the_job_failed_and_says_why(settings):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 600
+    job = JobRunFactory()
+
+    def service(*, job: JobRun) -> None:
+        raise SoftTimeLimitExceeded()
+
+    job_execute(job_id=job.pk, service=service)
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == "The job ran past its time limit of 10 minutes and was stopped."
+
+
+def test_demo_task_is_declared_safe_to_redeliver():
+    from salesplan.tasks import demo_seed_task
+
+    assert demo_seed_task.acks_late is True
+    assert demo_seed_task.reject_on_worker_lost is True

@@ -104,3 +104,17 @@ def test_logout_needs_post_and_ends_the_session(client, org):
     assert client.get(reverse("logout")).status_code == 405
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_server_error_page_is_friendly_and_standalone(client, org, settings, monkeypatch):
+    from salesplan import views
+
+    def broken(user):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views, "plan_current", broken)
+    client.raise_request_exception = False
+    client.force_login(org["rep_a1"])
+    response = client.get(reverse("home"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()

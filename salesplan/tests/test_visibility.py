@@ -97,3 +97,11 @@ def test_rep_has_no_people_or_team_list(client, org):
     client.force_login(org["rep_a1"])
     assert client.get(reverse("user_list")).status_code == 403
     assert client.get(reverse("team_list")).status_code == 403
+
+
+def test_people_list_filters_inactive_people(client, org):
+    org["rep_a2"].is_active = False
+    org["rep_a2"].save()
+    client.force_login(org["leader"])
+    assert _names(client.get(reverse("user_list"), {"is_active": "no"}).context["page"].object_list) == {"rep_a2"}
+    assert "rep_a2" not in _names(client.get(reverse("user_list"), {"is_active": "yes"}).context["page"].object_list)
