@@ -118,3 +118,13 @@ def test_server_error_page_is_friendly_and_standalone(client, org, settings, mon
     response = client.get(reverse("home"))
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["leader", "manager_a", "rep_a1"])
+def test_home_query_count_does_not_grow_with_accounts(client, org, role, django_assert_max_num_queries):
+    PlanFactory(status="published")
+    for rep in ("rep_a1", "rep_a2", "rep_b1"):
+        AccountFactory.create_batch(20, owner=org[rep], lifecycle="customer", wallet=1_000_000, current_sales=10_000)
+    client.force_login(org[role])
+    with django_assert_max_num_queries(14):
+        client.get(reverse("home"))
