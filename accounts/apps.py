@@ -8,11 +8,27 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+        from django.urls import reverse
+
+        from accounts.importing.sqlite import register_sqlite_functions
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
+        from accounts.tasks import accounts_import_task
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
+        from salesplan.services.jobs import JobKind, job_kind_register
 
+        connection_created.connect(register_sqlite_functions, dispatch_uid="accounts_sqlite_functions")
         demo_seeder_register(name="accounts", seeder=accounts_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)
+        job_kind_register(
+            JobKind(
+                key="accounts_import",
+                label="Import accounts",
+                task=accounts_import_task,
+                result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
+                result_link_text="Open the import report",
+            )
+        )

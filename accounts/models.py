@@ -20,13 +20,45 @@ class Ownership(models.TextChoices):
     UNKNOWN = "", "Unknown"
 
 
+class Vertical(models.Model):
+    """A market vertical the leader plans by; industries as written in the data map onto it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndustryMapping(models.Model):
+    """An industry as it appears in imported data, and the vertical it belongs to (None: unmapped).
+
+    ``industry_key`` is the industry lower-cased with spaces collapsed, so "Software " and "software"
+    are one industry.
+    """
+
+    industry_key = models.CharField(max_length=150, unique=True)
+    industry = models.CharField(max_length=150, help_text="The industry as first seen in the data.")
+    vertical = models.ForeignKey(Vertical, on_delete=models.SET_NULL, null=True, blank=True, related_name="industries")
+
+    class Meta:
+        ordering = ["industry_key"]
+
+    def __str__(self) -> str:
+        return self.industry
+
+
 class Account(models.Model):
     """One company. Money is whole US dollars; unknown figures are NULL, never zero."""
 
     name = models.CharField(max_length=255, db_index=True)
     domain = models.CharField(max_length=255, blank=True, help_text="Lower case, no scheme, no www.")
     website = models.CharField(max_length=500, blank=True)
-    industry = models.CharField(max_length=150, blank=True, db_index=True)
+    industry = models.CharField(max_length=150, blank=True)
+    vertical = models.ForeignKey(Vertical, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts")
     annual_revenue = models.BigIntegerField(null=True, blank=True, help_text="USD per year.")
     employees = models.PositiveIntegerField(null=True, blank=True)
     country = models.CharField(max_length=2, blank=True, default="US", help_text="ISO 3166 alpha-2 code.")
@@ -36,11 +68,26 @@ class Account(models.Model):
     ownership = models.CharField(max_length=10, choices=Ownership.choices, blank=True, default="")
     ticker = models.CharField(max_length=12, blank=True)
     founded_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT, db_index=True)
+    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.PROSPECT)
     current_sales = models.BigIntegerField(null=True, blank=True, help_text="Our sales to it per year, USD.")
     wallet = models.BigIntegerField(null=True, blank=True, help_text="Its estimated yearly spend in our category, USD.")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subsidiaries",
+        help_text="The account this one belongs to (a subsidiary's parent company).",
+    )
+    # Normalized name (lower case, punctuation and legal suffixes removed) for matching without a domain.
+    name_key = models.CharField(max_length=255, blank=True, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_accounts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_accounts",
+        db_index=False,  # (owner, name) below serves every lookup by owner
     )
     source = models.CharField(max_length=100, blank=True, help_text="Where the record came from (which import).")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,10 +101,17 @@ class Account(models.Model):
         indexes = [
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
             models.Index(fields=["annual_revenue"], name="account_revenue_idx"),
+            models.Index(fields=["name_key", "country"], name="account_name_key_idx"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        from accounts.normalize import name_key
+
+        self.name_key = name_key(self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("account_detail", args=[self.pk])
@@ -68,3 +122,79 @@ class Account(models.Model):
         if not self.wallet or self.current_sales is None:
             return None
         return self.current_sales * 100 / self.wallet
+
+
+class AccountImport(models.Model):
+    """One uploaded file on its way in: where it is, how its columns map, and how the import ended."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", "All or nothing: if any row is invalid, import nothing"
+        SKIP_INVALID = "skip", "Import the valid rows and give me the rejected ones as a file"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Waiting for column mapping"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Refused: nothing was imported"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    size = models.PositiveBigIntegerField(default=0)
+    file_format = models.CharField(max_length=4, default="csv")  # csv or xlsx
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=2, blank=True)
+    headers = models.JSONField(default=list)
+    # {"columns": {"0": "name", ...}, "units": {"annual_revenue": 1000000}, "default_country": "US"}
+    mapping = models.JSONField(default=dict, blank=True)
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    job = models.ForeignKey("salesplan.JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rows_total = models.PositiveBigIntegerField(default=0)
+    created = models.PositiveBigIntegerField(default=0)
+    updated = models.PositiveBigIntegerField(default=0)
+    unchanged = models.PositiveBigIntegerField(default=0)
+    rejected = models.PositiveBigIntegerField(default=0)
+    duplicates = models.PositiveBigIntegerField(default=0)
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("account_import_detail", args=[self.pk])
+
+    @property
+    def source_label(self) -> str:
+        """What imported accounts record as their source."""
+        return f"import #{self.pk}: {self.original_name}"[:100]
+
+
+class ImportIssue(models.Model):
+    """A problem with one cell or row of an import: an error (the row is rejected) or a duplicate."""
+
+    class Kind(models.TextChoices):
+        ERROR = "error", "Error"
+        DUPLICATE = "duplicate", "Duplicate"
+        WARNING = "warning", "Warning"
+
+    account_import = models.ForeignKey(AccountImport, on_delete=models.CASCADE, related_name="issues")
+    row = models.PositiveBigIntegerField(help_text="Row as a spreadsheet numbers it: the header is row 1.")
+    column = models.CharField(max_length=255, blank=True)
+    value = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=500)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ERROR)
+
+    class Meta:
+        ordering = ["row", "pk"]
+        indexes = [models.Index(fields=["account_import", "kind", "row"], name="importissue_import_row_idx")]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, {self.column}: {self.reason}"

@@ -8,6 +8,8 @@ class SalesplanConfig(AppConfig):
     verbose_name = "Organisation and plans"
 
     def ready(self) -> None:
+        from django.urls import reverse
+
         from salesplan import checks  # noqa: F401  (registers the system checks)
         from salesplan.dashboard import home_panel_register
         from salesplan.panels import PANELS
@@ -19,7 +21,7 @@ class SalesplanConfig(AppConfig):
                 key="demo_seed",
                 label="Load demo data",
                 task=demo_seed_task,
-                result_url_name="account_list",
+                result_url=lambda job: reverse("account_list"),
                 result_link_text="Open the accounts",
             )
         )

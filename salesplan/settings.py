@@ -196,3 +196,10 @@ LOGGING = {
 
 # Who is shown as demo logins on the sign-in page (only while DEBUG is on and demo users exist).
 DEMO_PASSWORD = "salesplan-demo"  # noqa: S105 (demo users only)
+
+# --- Imports --------------------------------------------------------------------------------------
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
+# An XLSX is a zip: refuse one that would expand past this (a "zip bomb").
+IMPORT_MAX_XLSX_EXPANDED_BYTES = env.int("IMPORT_MAX_XLSX_EXPANDED_BYTES", default=1024 * 1024 * 1024)
+# Exports larger than this many rows run as a background job and are downloaded when ready.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=50_000)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from salesplan.dashboard import home_panels_for
@@ -19,6 +16,7 @@ from salesplan.exports import csv_response
 from salesplan.filters import JobFilter, PlanFilter, UserFilter
 from salesplan.forms import DemoDataForm, LoginForm, PlanForm, TeamForm, UserForm
 from salesplan.listing import list_paginate, list_sort
+from salesplan.models import JobRun
 from salesplan.selectors import (
     jobs_visible_to,
     plan_current,
@@ -326,17 +324,19 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _job_context(job: object) -> dict[str, object]:
-    result_url = link_text = ""
+def _job_context(job: JobRun) -> dict[str, object]:
     try:
         spec = job_kind_get(job.kind)
     except LookupError:
         spec = None
-    if spec and spec.result_url_name:
-        with contextlib.suppress(NoReverseMatch):
-            result_url, link_text = reverse(spec.result_url_name), spec.result_link_text
+    result_url = spec.result_url(job) if spec and spec.result_url and not job.is_active else ""
     result_items = [(key.replace("_", " ").capitalize(), value) for key, value in (job.result or {}).items()]
-    return {"job": job, "result_url": result_url, "result_link_text": link_text, "result_items": result_items}
+    return {
+        "job": job,
+        "result_url": result_url,
+        "result_link_text": spec.result_link_text if spec else "",
+        "result_items": result_items,
+    }
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -42,8 +42,8 @@ class JobKind:
     key: str
     label: str
     task: Task
-    # Where the result is shown, as a URL name taking no arguments (for example "account_list").
-    result_url_name: str = ""
+    # Where the result is shown once the job succeeded, and the words of the link.
+    result_url: Callable[[JobRun], str | None] | None = None
     result_link_text: str = ""
     leader_only: bool = True
     describe: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,503 @@
+"""The set-based import: stage the raw file, read every value with SQL, report problems, dedupe, match
+and merge, in a handful of statements whatever the number of rows.
+
+Stages, each one statement over all rows (the row loop lives in the database, never in Python):
+
+1. **load**   raw cells into ``imp_raw_<id>``: PostgreSQL streams the file itself through COPY (falling
+   back to a Python-read stream when the file needs repair, e.g. blank or short lines); SQLite gets
+   batches of rows from Python's csv reader.
+2. **read**   ``imp_rows_<id>``: one typed column per mapped field, computed by the ``sp_*`` functions
+   (SQL on PostgreSQL, the same rules in Python on SQLite), joined with alias tables for countries,
+   states and owners.
+3. **check**  one INSERT…SELECT of ``ImportIssue`` rows per rule: row, column, value, reason.
+4. **match**  by normalized domain, else by normalized name and country; duplicates inside the file.
+5. **merge**  one UPDATE of changed accounts and one INSERT of new ones, in a single transaction.
+
+The staging tables are UNLOGGED on PostgreSQL (fast, and unlike TEMP tables they can be scanned in
+parallel), named after the import so that a re-run after a crash starts clean, and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.importing.fields import (
+    FIELDS_BY_KEY,
+    LIFECYCLE_ALIASES,
+    OWNERSHIP_ALIASES,
+    country_aliases,
+    state_aliases,
+)
+from accounts.importing.files import CsvStream, FileInfo, file_rows, numbered_rows
+from accounts.models import Account, AccountImport, ImportIssue, IndustryMapping
+
+ACCOUNT = Account._meta.db_table
+ISSUE = ImportIssue._meta.db_table
+MAPPING = IndustryMapping._meta.db_table
+MAX_MONEY = 10**13  # $10 trillion: more than any company's revenue, so a wrong unit is caught
+MAX_EMPLOYEES = 5_000_000
+
+_REASONS = {
+    "money": "not an amount: use digits with an optional $ and K, M or B (1,200,000 · $1.2M · 36.9 Million)",
+    "count": "not a whole number (1,234 or 12k)",
+    "domain": "not a web address (acme.com or https://www.acme.com)",
+    "website": "not a web address (acme.com or https://www.acme.com)",
+    "country": "not a country we know: use a name (Canada) or an ISO code (CA)",
+    "lifecycle": "not a lifecycle: use prospect, customer or former customer",
+    "ownership": "not an ownership: use public or private",
+    "owner": "no active user has this username or email",
+}
+# Columns of imp_rows and their SQL types; every field exists even when unmapped (then NULL).
+_ROW_COLUMNS = {
+    "name": "text", "domain": "text", "website": "text", "industry": "text", "annual_revenue": "bigint",
+    "employees": "bigint", "country": "text", "state": "text", "city": "text", "postal_code": "text",
+    "ownership": "text", "ticker": "text", "founded_year": "integer", "lifecycle": "text", "current_sales": "bigint",
+    "wallet": "bigint", "owner_id": "bigint", "parent_domain": "text",
+}  # fmt: skip
+# Fields an import may change on an existing account: a blank cell never erases what is known.
+_MERGE_FIELDS = [
+    "name", "website", "industry", "annual_revenue", "employees", "country", "state", "city", "postal_code",
+    "ownership", "ticker", "founded_year", "lifecycle", "current_sales", "wallet", "owner_id",
+]  # fmt: skip
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@dataclass
+class ImportCounts:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+Progress = Callable[[int, str], None]
+
+
+class ImportPipeline:
+    """Runs one AccountImport through the stages above on the default database connection."""
+
+    def __init__(self, account_import: AccountImport, *, path: Path, info: FileInfo, progress: Progress) -> None:
+        self.imp = account_import
+        self.path = path
+        self.info = info
+        self.progress = progress
+        self.postgres = connection.vendor == "postgresql"
+        self.raw = f"imp_raw_{account_import.pk}"
+        self.rows = f"imp_rows_{account_import.pk}"
+        self.alias = f"imp_alias_{account_import.pk}"
+        self.width = len(info.headers)
+        self.columns: dict[str, int] = {field: int(index) for index, field in account_import.mapping["columns"].items()}
+        self.units: dict[str, int] = {k: int(v) for k, v in account_import.mapping.get("units", {}).items()}
+        self.default_country = account_import.mapping.get("default_country") or "US"
+        self.latest_year = dt.date.today().year + 1
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def _sql(self, sql: str, params: Iterable[object] = ()) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.rowcount
+
+    def _scalar(self, sql: str, params: Iterable[object] = ()) -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.fetchone()[0]
+
+    def _drop(self) -> None:
+        for table in (self.raw, self.rows, self.alias):
+            self._sql(f"DROP TABLE IF EXISTS {table}")
+
+    @property
+    def _unlogged(self) -> str:
+        return "UNLOGGED" if self.postgres else ""
+
+    def _distinct(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.postgres else f"{a} IS NOT {b}"
+
+    # --- 1. load ----------------------------------------------------------------------------------
+
+    def load(self) -> int:
+        self._drop()
+        cells = ", ".join(f"c{i} text" for i in range(self.width))
+        self._sql(f"CREATE {self._unlogged} TABLE {self.raw} (row_no bigint PRIMARY KEY, {cells}, extra text)")
+        if self.postgres:
+            self._load_postgres()
+        else:
+            self._load_portable()
+        total = int(self._scalar(f"SELECT count(*) FROM {self.raw}"))
+        if self.postgres:
+            self._sql(f"ANALYZE {self.raw}")
+        return total
+
+    def _load_postgres(self) -> None:
+        columns = ", ".join(["row_no", *(f"c{i}" for i in range(self.width)), "extra"])
+        rows = numbered_rows(self._data_rows(), self.width)
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {self.raw} ({columns}) FROM STDIN WITH (FORMAT csv)", CsvStream(rows))
+
+    def _load_portable(self) -> None:
+        placeholders = ", ".join(["%s"] * (self.width + 2))
+        batch: list[list[str]] = []
+        with connection.cursor() as cursor:
+            for row in numbered_rows(self._data_rows(), self.width):
+                batch.append(row)
+                if len(batch) == 10_000:
+                    cursor.executemany(f"INSERT INTO {self.raw} VALUES ({placeholders})", batch)
+                    batch = []
+            if batch:
+                cursor.executemany(f"INSERT INTO {self.raw} VALUES ({placeholders})", batch)
+
+    def _data_rows(self) -> Iterable[list[str]]:
+        rows = iter(file_rows(self.path, self.info))
+        next(rows, None)  # the header
+        return rows
+
+    # --- 2. read ----------------------------------------------------------------------------------
+
+    def _aliases(self) -> None:
+        self._sql(f"CREATE {self._unlogged} TABLE {self.alias} (kind text, alias text, value text)")
+        entries = [("country", k, v) for k, v in country_aliases().items()]
+        if "state" in self.columns:
+            entries += [("state", k, v) for k, v in state_aliases().items()]
+        entries += [("lifecycle", k, v) for k, v in LIFECYCLE_ALIASES.items()]
+        entries += [("ownership", k, v) for k, v in OWNERSHIP_ALIASES.items()]
+        if "owner" in self.columns:
+            from salesplan.models import User
+
+            owners: dict[str, int] = {}
+            for pk, username, email in (
+                User.objects.filter(is_active=True).order_by("-pk").values_list("pk", "username", "email")
+            ):
+                owners[username.lower()] = pk
+                if email:
+                    owners.setdefault(email.lower(), pk)
+            entries += [("owner", k, str(v)) for k, v in owners.items()]
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {self.alias} VALUES (%s, %s, %s)", entries)
+        self._sql(f"CREATE INDEX {self.alias}_idx ON {self.alias} (kind, alias)")
+        if self.postgres:
+            self._sql(f"ANALYZE {self.alias}")
+
+    def _cell(self, field: str) -> str:
+        return f"r.c{self.columns[field]}"
+
+    def _join(self, joins: list[str], alias: str, kind: str, cell: str) -> str:
+        joins.append(f"LEFT JOIN {self.alias} {alias} ON {alias}.kind = '{kind}' AND {alias}.alias = sp_key({cell})")
+        return f"{alias}.value"
+
+    def _select_list(self) -> tuple[list[str], list[str], list[object]]:
+        """SELECT expressions reading every field from the raw cells, their joins, and their parameters."""
+        joins: list[str] = []
+        params: list[object] = []
+        exprs: dict[str, str] = {}
+        mapped = self.columns
+        if "country" in mapped:
+            looked_up = self._join(joins, "co", "country", self._cell("country"))
+            country = f"COALESCE({looked_up}, CASE WHEN sp_is_blank({self._cell('country')}) THEN %s END)"
+        else:
+            country = "%s"
+        for field in _ROW_COLUMNS:
+            kind = FIELDS_BY_KEY[field].kind if field in FIELDS_BY_KEY else field
+            if field == "domain":
+                sources = [f"sp_domain({self._cell(f)})" for f in ("domain", "website") if f in mapped]
+                exprs[field] = f"COALESCE({', '.join(sources)}, NULL)" if sources else "NULL"
+            elif field == "country":
+                exprs[field] = country
+                params.append(self.default_country)
+            elif field == "owner_id":
+                exprs[field] = self._join(joins, "ow", "owner", self._cell("owner")) if "owner" in mapped else "NULL"
+            elif field not in mapped:
+                exprs[field] = "NULL"
+            elif kind == "money":
+                exprs[field] = f"sp_money({self._cell(field)}, {int(self.units.get(field, 1))})"
+            elif kind == "count":
+                exprs[field] = f"sp_count({self._cell(field)})"
+            elif kind == "year":
+                exprs[field] = f"sp_year({self._cell(field)}, {self.latest_year})"
+            elif kind == "website":
+                text = f"sp_text({self._cell(field)})"
+                exprs[field] = (
+                    f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({text}) LIKE 'http://%%' "
+                    f"OR lower({text}) LIKE 'https://%%' THEN {text} ELSE 'https://' || {text} END"
+                )
+            elif kind == "domain":
+                exprs[field] = f"sp_domain({self._cell(field)})"
+            elif kind in {"lifecycle", "ownership"}:
+                exprs[field] = self._join(joins, kind[:2], kind, self._cell(field))
+            elif kind == "state":
+                # US state names become codes; elsewhere the region is kept as written (Georgia is a country too).
+                text = f"sp_text({self._cell(field)})"
+                looked_up = self._join(joins, "st", "state", self._cell(field))
+                exprs[field] = f"CASE WHEN {country} = 'US' THEN COALESCE({looked_up}, {text}) ELSE {text} END"
+                params.append(self.default_country)
+            elif field == "ticker":
+                exprs[field] = f"upper(sp_text({self._cell(field)}))"
+            else:
+                exprs[field] = f"sp_text({self._cell(field)})"
+        # Parameters must follow the order of their placeholders in the final SELECT list.
+        ordered = [p for field in _ROW_COLUMNS for p in ([self.default_country] * exprs[field].count("%s"))]
+        name_key = f"sp_name_key({self._cell('name')})" if "name" in mapped else "''"
+        selects = [
+            "r.row_no",
+            *(f"CAST({exprs[f]} AS {t}) AS {f}" for f, t in _ROW_COLUMNS.items()),
+            f"CAST({name_key} AS text) AS name_key",
+            "r.extra",
+        ]
+        return selects, joins, ordered
+
+    def read(self) -> None:
+        self._aliases()
+        selects, joins, params = self._select_list()
+        self._sql(
+            f"CREATE {self._unlogged} TABLE {self.rows} AS SELECT {', '.join(selects)}, "
+            "CAST(NULL AS bigint) AS account_id, CAST(NULL AS bigint) AS dup_of, "
+            "CAST(NULL AS bigint) AS vertical_id, CAST(1 AS integer) AS ok "
+            f"FROM {self.raw} r {' '.join(joins)}",
+            params,
+        )
+        self._sql(f"CREATE UNIQUE INDEX {self.rows}_row ON {self.rows} (row_no)")
+        if self.postgres:
+            self._sql(f"ANALYZE {self.rows}")
+
+    # --- 3. check ---------------------------------------------------------------------------------
+
+    def _issue(
+        self,
+        *,
+        column: str | None,
+        value_sql: str,
+        reason_sql: str,
+        where: str,
+        kind: str = "error",
+        params: Iterable[object] = (),
+    ) -> int:
+        header = self.info.headers[self.columns[column]] if column in self.columns else (column or "")
+        return self._sql(
+            f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
+            f"SELECT %s, x.row_no + 1, %s, COALESCE(substr({value_sql}, 1, 300), ''), {reason_sql}, %s "
+            f"FROM {self.rows} x JOIN {self.raw} r ON r.row_no = x.row_no WHERE {where}",
+            [self.imp.pk, header, *params, kind],
+        )
+
+    def check(self) -> int:
+        """Record every problem as an ImportIssue; return how many rows are rejected."""
+        self._sql(f"DELETE FROM {ISSUE} WHERE account_import_id = %s", [self.imp.pk])
+        if "name" in self.columns:
+            self._issue(
+                column="name",
+                value_sql=self._cell("name"),
+                reason_sql="%s",
+                where="x.name IS NULL",
+                params=["a company name is required"],
+            )
+        for field, index in self.columns.items():
+            spec = FIELDS_BY_KEY[field]
+            target = {"owner": "owner_id", "website": "domain"}.get(field, field)
+            if spec.kind in _REASONS or spec.kind == "year":
+                reason = _REASONS.get(spec.kind, f"not a year between 1800 and {self.latest_year}")
+                if spec.kind == "money":
+                    self._issue(
+                        column=field,
+                        value_sql=f"r.c{index}",
+                        where=f"x.{field} < 0",
+                        reason_sql="%s",
+                        params=["must not be negative"],
+                    )
+                    self._issue(
+                        column=field,
+                        value_sql=f"r.c{index}",
+                        where=f"x.{field} > {MAX_MONEY}",
+                        reason_sql="%s",
+                        params=["is more than $10 trillion: check the unit of this column"],
+                    )
+                if spec.kind == "count":
+                    self._issue(
+                        column=field,
+                        value_sql=f"r.c{index}",
+                        where=f"x.{field} > {MAX_EMPLOYEES}",
+                        reason_sql="%s",
+                        params=["is more than 5 million employees: check this column"],
+                    )
+                blank_ok = f"NOT sp_is_blank(r.c{index}) AND x.{target} IS NULL"
+                if field == "website" and "domain" in self.columns:
+                    blank_ok += f" AND sp_domain(r.c{index}) IS NULL"
+                percent = f"CASE WHEN r.c{index} LIKE '%%\\%%%%' ESCAPE '\\' THEN %s ELSE %s END"
+                if spec.kind == "money":
+                    self._issue(
+                        column=field,
+                        value_sql=f"r.c{index}",
+                        where=blank_ok,
+                        reason_sql=percent,
+                        params=["is a percentage, not an amount", reason],
+                    )
+                else:
+                    self._issue(column=field, value_sql=f"r.c{index}", where=blank_ok, reason_sql="%s", params=[reason])
+            if spec.max_length:
+                self._issue(
+                    column=field,
+                    value_sql=f"r.c{index}",
+                    reason_sql="%s",
+                    where=f"length(x.{target}) > {spec.max_length}",
+                    params=[f"is longer than {spec.max_length} characters"],
+                )
+        self._issue(
+            column="",
+            value_sql="r.extra",
+            reason_sql="%s",
+            where="r.extra <> ''",
+            params=[f"has more cells than the header's {self.width} columns"],
+        )
+        self._sql(
+            f"UPDATE {self.rows} SET ok = 0 WHERE row_no IN (SELECT {_q('row')} - 1 FROM {ISSUE} "
+            "WHERE account_import_id = %s AND kind = 'error')",
+            [self.imp.pk],
+        )
+        return int(self._scalar(f"SELECT count(*) FROM {self.rows} WHERE ok = 0"))
+
+    # --- 4. match ---------------------------------------------------------------------------------
+
+    def match(self) -> int:
+        """Find the existing account of every valid row; mark repeats of a company inside the file."""
+        self._match_existing()
+        # Same company twice in the file (same domain, else same name and country), or two rows that
+        # found the same account: the first row wins, later ones are reported and skipped.
+        for partition in ("COALESCE(domain, name_key || '|' || country)", "account_id"):
+            self._sql(
+                f"UPDATE {self.rows} SET dup_of = d.first_row FROM ("
+                f"  SELECT row_no, min(row_no) OVER (PARTITION BY {partition}) AS first_row FROM {self.rows}"
+                f"  WHERE ok = 1 AND dup_of IS NULL AND {partition} IS NOT NULL"
+                f") d WHERE d.row_no = {self.rows}.row_no AND d.first_row <> d.row_no"
+            )
+        duplicates = self._sql(
+            f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
+            f"SELECT %s, row_no + 1, '', COALESCE(substr(name, 1, 300), ''), "
+            f"'the same company as row ' || CAST(dup_of + 1 AS text) || '; this row was skipped', 'duplicate' "
+            f"FROM {self.rows} WHERE dup_of IS NOT NULL",
+            [self.imp.pk],
+        )
+        return duplicates
+
+    def _match_existing(self) -> None:
+        self._sql(
+            f"UPDATE {self.rows} SET account_id = a.id FROM {ACCOUNT} a "
+            f"WHERE {self.rows}.ok = 1 AND {self.rows}.domain IS NOT NULL AND a.domain = {self.rows}.domain "
+            f"AND {self.rows}.account_id IS NULL"
+        )
+        # Without a domain match, the same normalized name in the same country is the same company,
+        # unless both carry different domains.
+        self._sql(
+            f"UPDATE {self.rows} SET account_id = m.id FROM ("
+            f"  SELECT a.name_key, a.country, min(a.id) AS id, max(a.domain) AS domain FROM {ACCOUNT} a"
+            f"  WHERE a.name_key IN (SELECT name_key FROM {self.rows} WHERE account_id IS NULL AND ok = 1)"
+            f"  GROUP BY a.name_key, a.country"
+            f") m WHERE {self.rows}.account_id IS NULL AND {self.rows}.ok = 1 AND m.name_key = {self.rows}.name_key "
+            f"AND m.country = {self.rows}.country AND ({self.rows}.domain IS NULL OR m.domain = '')"
+        )
+
+    # --- 5. merge ---------------------------------------------------------------------------------
+
+    def _verticals(self) -> None:
+        """New industries join the managed list unmapped; rows take the vertical of their industry."""
+        self._sql(
+            f"INSERT INTO {MAPPING} (industry_key, industry, vertical_id) "
+            f"SELECT lower(industry), min(industry), NULL FROM {self.rows} "
+            f"WHERE ok = 1 AND industry IS NOT NULL AND lower(industry) NOT IN (SELECT industry_key FROM {MAPPING}) "
+            "GROUP BY lower(industry)"
+        )
+        self._sql(
+            f"UPDATE {self.rows} SET vertical_id = m.vertical_id FROM {MAPPING} m "
+            f"WHERE m.industry_key = lower({self.rows}.industry) AND {self.rows}.ok = 1"
+        )
+
+    def merge(self, *, dry_run: bool = False) -> ImportCounts:
+        counts = ImportCounts()
+        usable = "r.ok = 1 AND r.dup_of IS NULL"
+        now = timezone.now()
+        with transaction.atomic():
+            self._verticals()
+            changed = (
+                " OR ".join(
+                    f"(r.{f} IS NOT NULL AND {self._distinct('r.' + f, ACCOUNT + '.' + f)})" for f in _MERGE_FIELDS
+                )
+                + f" OR (r.domain IS NOT NULL AND {ACCOUNT}.domain = '')"
+            )
+            assignments = ", ".join(f"{f} = COALESCE(r.{f}, {ACCOUNT}.{f})" for f in _MERGE_FIELDS)
+            matched = int(
+                self._scalar(f"SELECT count(*) FROM {self.rows} r WHERE {usable} AND r.account_id IS NOT NULL")
+            )
+            counts.updated = self._sql(
+                f"UPDATE {ACCOUNT} SET {assignments}, "
+                f"domain = CASE WHEN {ACCOUNT}.domain = '' THEN COALESCE(r.domain, '') ELSE {ACCOUNT}.domain END, "
+                f"name_key = CASE WHEN r.name IS NOT NULL THEN r.name_key ELSE {ACCOUNT}.name_key END, "
+                f"vertical_id = CASE WHEN r.industry IS NOT NULL THEN r.vertical_id ELSE {ACCOUNT}.vertical_id END, "
+                "updated_at = %s "
+                f"FROM {self.rows} r WHERE r.account_id = {ACCOUNT}.id AND {usable} AND ({changed})",
+                [now],
+            )
+            counts.unchanged = matched - counts.updated
+            counts.created = self._sql(
+                f"INSERT INTO {ACCOUNT} (name, domain, website, industry, vertical_id, annual_revenue, employees, "
+                "country, state, city, postal_code, ownership, ticker, founded_year, lifecycle, current_sales, wallet, "
+                "owner_id, source, name_key, created_at, updated_at) "
+                "SELECT r.name, COALESCE(r.domain, ''), COALESCE(r.website, ''), COALESCE(r.industry, ''), "
+                "r.vertical_id, r.annual_revenue, r.employees, COALESCE(r.country, ''), COALESCE(r.state, ''), "
+                "COALESCE(r.city, ''), COALESCE(r.postal_code, ''), COALESCE(r.ownership, ''), "
+                "COALESCE(r.ticker, ''), r.founded_year, COALESCE(r.lifecycle, 'prospect'), r.current_sales, "
+                "r.wallet, r.owner_id, %s, r.name_key, %s, %s "
+                f"FROM {self.rows} r WHERE {usable} AND r.account_id IS NULL ORDER BY r.row_no",
+                [self.imp.source_label, now, now],
+            )
+            if "parent_domain" in self.columns:
+                self._link_parents()
+            if dry_run:
+                transaction.set_rollback(True)  # every count is real; nothing is kept
+        return counts
+
+    def _link_parents(self) -> None:
+        self._match_existing()  # the rows just inserted now find their own account
+        self._sql(
+            f"UPDATE {ACCOUNT} SET parent_id = p.id FROM {self.rows} r, {ACCOUNT} p "
+            f"WHERE r.account_id = {ACCOUNT}.id AND r.ok = 1 AND r.dup_of IS NULL AND r.parent_domain IS NOT NULL "
+            f"AND p.domain = r.parent_domain AND p.id <> {ACCOUNT}.id"
+        )
+        self._issue(
+            column="parent_domain",
+            value_sql="x.parent_domain",
+            reason_sql="%s",
+            kind="warning",
+            where=f"x.ok = 1 AND x.parent_domain IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {ACCOUNT} p WHERE p.domain = x.parent_domain)",
+            params=["no account has this domain, so the parent was left empty"],
+        )
+
+    # --- the whole run ----------------------------------------------------------------------------
+
+    def run(self, *, skip_invalid: bool, dry_run: bool = False) -> ImportCounts:
+        try:
+            self.progress(5, "Reading the file")
+            total = self.load()
+            self.progress(35, f"Checking {total:,} rows")
+            self.read()
+            rejected = self.check()
+            counts = ImportCounts(rows=total, rejected=rejected)
+            if rejected and not skip_invalid:
+                return counts
+            self.progress(60, "Matching with existing accounts")
+            counts.duplicates = self.match()
+            self.progress(75, f"Saving {total - rejected - counts.duplicates:,} accounts")
+            merged = self.merge(dry_run=dry_run)
+            counts.created, counts.updated, counts.unchanged = merged.created, merged.updated, merged.unchanged
+            return counts
+        finally:
+            self._drop()

@@ -1,0 +1,173 @@
+"""How raw spreadsheet values become account fields: the reference rules of the importer.
+
+The same rules run in two places: here in Python (the portable import path on SQLite, the mapping
+preview, and ``Account.save``), and as SQL functions on PostgreSQL (migration
+``0003_import_sql_functions``) for the set-based fast path. ``tests/test_normalize_parity.py`` runs one
+corpus through both and requires identical results, so change both together.
+
+Every parser returns ``None`` for a value it cannot read; the importer turns "not blank but None"
+into an error naming the row, column and value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+# Cells that mean "no value" in real spreadsheets.
+BLANK_TOKENS = frozenset(
+    {"", "n/a", "na", "n.a.", "n.a", "-", "--", "—", "–", "null", "none", "nil", "unknown", "#n/a", "?"}
+)
+_TRIM = " \t\r\n\f\v\u00a0"
+_SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
+
+# HTML entities seen in scraped company lists (Lowe&#8217;s, AT&amp;T). Numeric ones are decoded in full.
+NAMED_ENTITIES = {
+    "amp": "&",
+    "lt": "<",
+    "gt": ">",
+    "quot": '"',
+    "apos": "'",
+    "nbsp": "\u00a0",
+    "rsquo": "\u2019",
+    "lsquo": "\u2018",
+    "rdquo": "\u201d",
+    "ldquo": "\u201c",
+    "ndash": "\u2013",
+    "mdash": "\u2014",
+    "hellip": "\u2026",
+    "eacute": "é",
+    "egrave": "è",
+    "aacute": "á",
+    "oacute": "ó",
+    "uacute": "ú",
+    "iacute": "í",
+    "ntilde": "ñ",
+    "ccedil": "ç",
+    "uuml": "ü",
+    "ouml": "ö",
+    "auml": "ä",
+    "copy": "©",
+    "reg": "®",
+    "trade": "™",
+}
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
+
+# A number with optional currency, sign, thousands commas, decimals and a scale word:
+# "36.9 Million", "$1.2B", "1,234,567", "(1,200)", "USD 5k".
+MONEY_PATTERN = (
+    r"\(?[ ]*(-)?[ ]*(?:usd|us\$|\$|€|£)?[ ]*(-)?[ ]*"
+    r"((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)[ ]*"
+    r"(k|thousand|thousands|m|mm|mn|mil|million|millions|b|bn|billion|billions|t|tn|trillion|trillions)?\.?[ ]*"
+    r"(?:usd)?[ ]*\)?"
+)
+_MONEY = re.compile(MONEY_PATTERN, re.IGNORECASE)
+SCALE = {
+    "k": 10**3, "thousand": 10**3, "thousands": 10**3,
+    "m": 10**6, "mm": 10**6, "mn": 10**6, "mil": 10**6, "million": 10**6, "millions": 10**6,
+    "b": 10**9, "bn": 10**9, "billion": 10**9, "billions": 10**9,
+    "t": 10**12, "tn": 10**12, "trillion": 10**12, "trillions": 10**12,
+}  # fmt: skip
+
+_APOSTROPHES = re.compile(r"['’‘]")
+_PUNCTUATION = re.compile(r"[.,;:!?\"“”()\[\]{}/\\|@#*+=~^`<>_-]")
+LEGAL_SUFFIX_PATTERN = (
+    r"( (inc|incorporated|llc|l l c|corp|corporation|co|company|ltd|limited|plc|lp|llp|l l p|gmbh|ag|sa|nv|bv))+$"
+)
+_LEGAL_SUFFIXES = re.compile(LEGAL_SUFFIX_PATTERN)
+DOMAIN_PATTERN = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z][a-z0-9-]*[a-z0-9]"
+_DOMAIN = re.compile(DOMAIN_PATTERN)
+
+
+def _unescape(text: str) -> str:
+    def replace(match: re.Match) -> str:
+        body = match.group(1)
+        if body[0] == "#":
+            code = int(body[2:], 16) if body[1] in "xX" else int(body[1:])
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+        return NAMED_ENTITIES.get(body.lower(), match.group(0))
+
+    return _ENTITY.sub(replace, text) if "&" in text else text
+
+
+def is_blank(raw: str | None) -> bool:
+    return raw is None or raw.strip(_TRIM).lower() in BLANK_TOKENS
+
+
+def clean_text(raw: str | None) -> str | None:
+    """Entities decoded, whitespace collapsed and trimmed; None for a blank cell."""
+    if raw is None:
+        return None
+    text = _SPACES.sub(" ", _unescape(raw)).strip(" ")
+    return None if text.lower() in BLANK_TOKENS else text
+
+
+def key(raw: str | None) -> str | None:
+    """Text for matching: cleaned and lower-cased."""
+    text = clean_text(raw)
+    return text.lower() if text is not None else None
+
+
+def parse_money(raw: str | None, unit: int = 1) -> int | None:
+    """Whole dollars. A scale word in the value wins over ``unit`` (which applies to bare numbers)."""
+    if is_blank(raw):
+        return None
+    match = _MONEY.fullmatch(raw.strip(_TRIM))
+    if match is None:
+        return None
+    minus1, minus2, number, scale = match.groups()
+    try:
+        amount = Decimal(number.replace(",", "")) * (SCALE[scale.lower()] if scale else unit)
+    except InvalidOperation:
+        return None
+    if minus1 or minus2 or raw.strip(_TRIM).startswith("("):
+        amount = -amount
+    amount = amount.to_integral_value(rounding="ROUND_HALF_UP")
+    return int(amount) if abs(amount) < 10**15 else None  # beyond any real company, and beyond what we store
+
+
+def parse_count(raw: str | None) -> int | None:
+    """A whole, non-negative count such as employees: "1,234", "12k"; "12.5" is not a count."""
+    if is_blank(raw):
+        return None
+    match = _MONEY.fullmatch(raw.strip(_TRIM))
+    if match is None or match.group(1) or match.group(2) or raw.strip(_TRIM).startswith("("):
+        return None
+    amount = Decimal(match.group(3).replace(",", "")) * (SCALE[match.group(4).lower()] if match.group(4) else 1)
+    return int(amount) if amount == amount.to_integral_value() and amount < 10**15 else None
+
+
+def parse_year(raw: str | None, *, latest: int | None = None) -> int | None:
+    """A four-digit year from 1800 to next year; "2015.0" (as spreadsheets export it) is accepted."""
+    if is_blank(raw):
+        return None
+    match = re.fullmatch(r"([0-9]{4})(?:\.0+)?", raw.strip(_TRIM))
+    if match is None:
+        return None
+    year = int(match.group(1))
+    latest = latest or dt.date.today().year + 1
+    return year if 1800 <= year <= latest else None
+
+
+def normalize_domain(raw: str | None) -> str | None:
+    """``https://www.Acme.com/about`` and ``sales@acme.com`` -> ``acme.com``; None if not a web address."""
+    text = key(raw)
+    if text is None:
+        return None
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = re.sub(r"^[^@/]*@", "", text)
+    text = re.sub(r"[:/?#].*$", "", text)
+    text = re.sub(r"^www[0-9]*\.", "", text)
+    text = text.rstrip(".")
+    return text if _DOMAIN.fullmatch(text) else None
+
+
+def name_key(raw: str | None) -> str:
+    """The name as matched: lower case, "&" as "and", no punctuation, no legal suffix (Inc., LLC…)."""
+    text = key(raw)
+    if text is None:
+        return ""
+    text = _PUNCTUATION.sub(" ", _APOSTROPHES.sub("", text).replace("&", " and "))
+    text = _SPACES.sub(" ", text).strip(" ")
+    return _LEGAL_SUFFIXES.sub("", text).strip(" ") or text

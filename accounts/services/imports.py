@@ -1,0 +1,217 @@
+"""Importing accounts: upload, map columns, preview, run (as a job), report."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import normalize
+from accounts.importing.fields import FIELDS_BY_KEY, UNITS, country_aliases, mapping_guess
+from accounts.importing.files import FileInfo, ImportFileError, file_inspect, file_rows
+from accounts.importing.pipeline import ImportCounts, ImportPipeline
+from accounts.models import AccountImport, ImportIssue
+from salesplan.models import JobRun, User
+from salesplan.services.jobs import JobError, job_progress, job_start
+
+__all__ = ["ImportFileError", "account_import_create", "account_import_preview", "account_import_start",
+           "accounts_import_run", "mapping_from_headers"]  # fmt: skip
+
+
+def account_import_create(*, file: File, name: str, user: User | None) -> AccountImport:
+    """Store an uploaded file and read its header; refuse a file that cannot be imported (nothing kept)."""
+    size = file.size or 0
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ImportFileError(
+            f"The file is {size / 1e6:,.1f} MB; the limit is {limit / 1e6:,.0f} MB. Split it into smaller files, "
+            "or ask your administrator to raise IMPORT_MAX_UPLOAD_BYTES."
+        )
+    account_import = AccountImport(created_by=user, original_name=Path(name).name[:255], size=size)
+    suffix = Path(name).suffix.lower()[:6] if Path(name).suffix.lower() in {".csv", ".txt", ".tsv", ".xlsx"} else ".csv"
+    account_import.file.save(f"{uuid.uuid4().hex}{suffix}", file, save=False)
+    try:
+        info = file_inspect(Path(account_import.file.path), name)
+    except ImportFileError:
+        account_import.file.delete(save=False)
+        raise
+    account_import.file_format, account_import.encoding = info.file_format, info.encoding
+    account_import.delimiter, account_import.headers = info.delimiter, info.headers
+    account_import.mapping = mapping_guess(info.headers)
+    account_import.save()
+    return account_import
+
+
+def _file_info(account_import: AccountImport) -> FileInfo:
+    return FileInfo(
+        file_format=account_import.file_format,
+        encoding=account_import.encoding,
+        delimiter=account_import.delimiter or ",",
+        headers=list(account_import.headers),
+    )
+
+
+def mapping_clean(*, headers: list[str], mapping: dict[str, Any]) -> dict[str, Any]:
+    """Check a mapping ({"columns": {index: field}, "units": {field: unit}, "default_country": code})."""
+    columns = {str(k): v for k, v in (mapping.get("columns") or {}).items() if v}
+    errors = []
+    for index, field in columns.items():
+        if not index.isdigit() or int(index) >= len(headers):
+            errors.append(f"Column {index} does not exist in the file.")
+        if field not in FIELDS_BY_KEY:
+            errors.append(f"“{field}” is not an account field.")
+    for field in {f for f in columns.values() if list(columns.values()).count(f) > 1}:
+        names = ", ".join(f"“{headers[int(i)]}”" for i, f in columns.items() if f == field)
+        errors.append(f"{FIELDS_BY_KEY[field].label} is chosen for more than one column ({names}); choose one.")
+    if "name" not in columns.values():
+        errors.append("Choose the column that holds the company name: every account needs one.")
+    units = {k: int(v) for k, v in (mapping.get("units") or {}).items() if k in FIELDS_BY_KEY}
+    if any(u not in UNITS for u in units.values()):
+        errors.append("Money can be in dollars, thousands or millions.")
+    country = (mapping.get("default_country") or "US").strip()
+    code = country_aliases().get(country.lower())
+    if code is None:
+        errors.append(f"“{country}” is not a country we know (use a code such as US or CA).")
+    if errors:
+        raise ValidationError(errors)
+    return {"columns": columns, "units": units, "default_country": code}
+
+
+def mapping_from_headers(*, headers: list[str], spec: dict[str, Any]) -> dict[str, Any]:
+    """A mapping written by header name ({"columns": {"Company": "name"}}), as the shell command takes it."""
+    by_name = {h.strip().lower(): str(i) for i, h in enumerate(headers)}
+    columns = {}
+    for header, field in (spec.get("columns") or {}).items():
+        if header.strip().lower() not in by_name:
+            raise ValidationError(f"The mapping names a column “{header}” that the file does not have.")
+        columns[by_name[header.strip().lower()]] = field
+    return {**spec, "columns": columns}
+
+
+def account_import_preview(*, account_import: AccountImport, mapping: dict[str, Any], rows: int = 8) -> list[dict]:
+    """The first rows as they will be stored (the same rules as the import), with problems marked."""
+    columns = {int(i): f for i, f in mapping.get("columns", {}).items() if f}
+    units = {k: int(v) for k, v in mapping.get("units", {}).items()}
+    aliases = country_aliases()
+    preview = []
+    iterator = iter(file_rows(Path(account_import.file.path), _file_info(account_import)))
+    next(iterator, None)
+    for number, row in enumerate(iterator, start=2):
+        if len(preview) >= rows:
+            break
+        cells = {}
+        for index, field in columns.items():
+            raw = row[index] if index < len(row) else ""
+            cells[field] = _preview_value(FIELDS_BY_KEY[field].kind, raw, units.get(field, 1), aliases)
+        preview.append({"row": number, "cells": cells})
+    return preview
+
+
+def _preview_value(kind: str, raw: str, unit: int, aliases: dict[str, str]) -> dict[str, Any]:
+    if normalize.is_blank(raw):
+        return {"value": None, "error": False}
+    value: Any = {
+        "money": lambda: normalize.parse_money(raw, unit),
+        "count": lambda: normalize.parse_count(raw),
+        "year": lambda: normalize.parse_year(raw),
+        "domain": lambda: normalize.normalize_domain(raw),
+        "website": lambda: normalize.normalize_domain(raw) and normalize.clean_text(raw),
+        "country": lambda: aliases.get(normalize.key(raw) or ""),
+    }.get(kind, lambda: normalize.clean_text(raw))()
+    return {"value": value, "error": value is None, "raw": raw, "kind": kind}
+
+
+def account_import_start(
+    *, account_import: AccountImport, mapping: dict[str, Any], mode: str, user: User | None
+) -> JobRun:
+    """Save the confirmed mapping and queue the import job (once: a second click returns the same job)."""
+    cleaned = mapping_clean(headers=list(account_import.headers), mapping=mapping)
+    with transaction.atomic():
+        account_import.mapping, account_import.mode = cleaned, mode
+        account_import.status = AccountImport.Status.QUEUED
+        job, _created = job_start(
+            kind="accounts_import",
+            started_by=user,
+            params={"import_id": account_import.pk},
+            dedupe_key=f"accounts_import:{account_import.pk}",
+        )
+        account_import.job = job
+        account_import.save(update_fields=["mapping", "mode", "status", "job"])
+    return job
+
+
+def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: bool = False) -> dict[str, int]:
+    """Run an import end to end. All-or-nothing refuses the whole file on any invalid row."""
+    account_import = AccountImport.objects.get(pk=import_id)
+    AccountImport.objects.filter(pk=import_id).update(status=AccountImport.Status.RUNNING)
+    pipeline = ImportPipeline(
+        account_import,
+        path=Path(account_import.file.path),
+        info=_file_info(account_import),
+        progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
+    )
+    try:
+        counts = pipeline.run(skip_invalid=account_import.mode == AccountImport.Mode.SKIP_INVALID, dry_run=dry_run)
+    except Exception as exc:
+        _import_finish(account_import, ImportCounts(), AccountImport.Status.FAILED, _failure_text(exc))
+        raise JobError(_failure_text(exc)) from exc
+    refused = counts.rejected and account_import.mode == AccountImport.Mode.ALL_OR_NOTHING
+    if refused:
+        problems = ImportIssue.objects.filter(account_import=account_import, kind=ImportIssue.Kind.ERROR).count()
+        message = (
+            f"{problems:,} problem{'s' if problems != 1 else ''} in {counts.rejected:,} of {counts.rows:,} "
+            "rows, so nothing was imported. Fix them in the file and import it again, or choose to import "
+            "the valid rows only."
+        )
+        _import_finish(account_import, counts, AccountImport.Status.REFUSED, message)
+        raise JobError(message)
+    done = "Checked (dry run, nothing saved)" if dry_run else "Imported"
+    message = (
+        f"{done}: {counts.created:,} created, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
+        f"{counts.rejected:,} rejected, {counts.duplicates:,} duplicates skipped."
+    )
+    _import_finish(account_import, counts, AccountImport.Status.DONE, message)
+    return {
+        "rows_in_file": counts.rows,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": counts.rejected,
+        "duplicates_skipped": counts.duplicates,
+    }
+
+
+def _failure_text(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "could not be decoded" in text or "invalid byte sequence" in text:
+        return "The file's text encoding changed part-way through; save it as UTF-8 CSV and import it again."
+    return f"The import stopped: {text}. Nothing was imported."
+
+
+def _import_finish(account_import: AccountImport, counts: ImportCounts, status: str, message: str) -> None:
+    AccountImport.objects.filter(pk=account_import.pk).update(
+        status=status,
+        message=message,
+        rows_total=counts.rows,
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        rejected=counts.rejected,
+        duplicates=counts.duplicates,
+        finished_at=timezone.now(),
+    )
+
+
+def mapping_load(path: Path) -> dict[str, Any]:
+    """Read a mapping file for the shell command (JSON, columns by header name)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"Cannot read the mapping file {path}: {exc}") from exc
