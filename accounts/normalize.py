@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # Cells that mean "no value" in real spreadsheets.
 BLANK_TOKENS = frozenset(
     {"", "n/a", "na", "n.a.", "n.a", "-", "--", "—", "–", "null", "none", "nil", "unknown", "#n/a", "?"}
 )
-_TRIM = " \t\r\n\f\v\u00a0"
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 
 # HTML entities seen in scraped company lists (Lowe&#8217;s, AT&amp;T). Numeric ones are decoded in full.
@@ -54,21 +53,21 @@ NAMED_ENTITIES = {
 }
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
-# A number with optional currency, sign, thousands commas, decimals and a scale word:
-# "36.9 Million", "$1.2B", "1,234,567", "(1,200)", "USD 5k".
-MONEY_PATTERN = (
-    r"\(?[ ]*(-)?[ ]*(?:usd|us\$|\$|€|£)?[ ]*(-)?[ ]*"
-    r"((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+)[ ]*"
-    r"(k|thousand|thousands|m|mm|mn|mil|million|millions|b|bn|billion|billions|t|tn|trillion|trillions)?\.?[ ]*"
-    r"(?:usd)?[ ]*\)?"
-)
-_MONEY = re.compile(MONEY_PATTERN, re.IGNORECASE)
+# Amounts: "36.9 Million", "$1.2B", "1,234,567", "(1,200)", "USD 5k". The value is compacted (lower
+# case; currency signs, commas, spaces and parentheses dropped; a minus sign anywhere or a leading
+# parenthesis makes it negative), then read as a number (its leading digits and at most one dot)
+# followed by an optional scale word. Written so that SQL can follow it without regular expressions.
 SCALE = {
     "k": 10**3, "thousand": 10**3, "thousands": 10**3,
     "m": 10**6, "mm": 10**6, "mn": 10**6, "mil": 10**6, "million": 10**6, "millions": 10**6,
     "b": 10**9, "bn": 10**9, "billion": 10**9, "billions": 10**9,
     "t": 10**12, "tn": 10**12, "trillion": 10**12, "trillions": 10**12,
 }  # fmt: skip
+COMPACT_DROP = ",$€£() \t\r\n\f\v\u00a0"
+_COMPACT = str.maketrans("", "", COMPACT_DROP)
+_NUMBER = re.compile(r"[0-9.]*")
+_YEAR = re.compile(r"[0-9]{4}(\.0+)?")
+MAX_AMOUNT = 10**15  # beyond any real company, and beyond what we store
 
 _APOSTROPHES = re.compile(r"['’‘]")
 _PUNCTUATION = re.compile(r"[.,;:!?\"“”()\[\]{}/\\|@#*+=~^`<>_-]")
@@ -92,7 +91,7 @@ def _unescape(text: str) -> str:
 
 
 def is_blank(raw: str | None) -> bool:
-    return raw is None or raw.strip(_TRIM).lower() in BLANK_TOKENS
+    return clean_text(raw) is None
 
 
 def clean_text(raw: str | None) -> str | None:
@@ -109,43 +108,49 @@ def key(raw: str | None) -> str | None:
     return text.lower() if text is not None else None
 
 
+def compact_amount(text: str) -> str:
+    return text.lower().replace("us$", "").replace("usd", "").translate(_COMPACT)
+
+
+def _amount(raw: str | None, unit: int) -> tuple[Decimal, bool] | None:
+    """(absolute amount, negative?) of a cell, or None if it is blank or not an amount."""
+    if clean_text(raw) is None:
+        return None
+    compact = compact_amount(raw)
+    negative = "-" in compact or "(" in raw
+    compact = compact.replace("-", "")
+    number = _NUMBER.match(compact).group(0)  # the leading run of digits and dots
+    scale = compact[len(number) :].rstrip(".")
+    if not number.replace(".", "") or number.count(".") > 1 or (scale and scale not in SCALE):
+        return None
+    return Decimal(number) * (SCALE[scale] if scale else unit), negative
+
+
 def parse_money(raw: str | None, unit: int = 1) -> int | None:
     """Whole dollars. A scale word in the value wins over ``unit`` (which applies to bare numbers)."""
-    if is_blank(raw):
+    parsed = _amount(raw, unit)
+    if parsed is None:
         return None
-    match = _MONEY.fullmatch(raw.strip(_TRIM))
-    if match is None:
+    amount = parsed[0].to_integral_value(rounding="ROUND_HALF_UP")
+    if amount >= MAX_AMOUNT:
         return None
-    minus1, minus2, number, scale = match.groups()
-    try:
-        amount = Decimal(number.replace(",", "")) * (SCALE[scale.lower()] if scale else unit)
-    except InvalidOperation:
-        return None
-    if minus1 or minus2 or raw.strip(_TRIM).startswith("("):
-        amount = -amount
-    amount = amount.to_integral_value(rounding="ROUND_HALF_UP")
-    return int(amount) if abs(amount) < 10**15 else None  # beyond any real company, and beyond what we store
+    return -int(amount) if parsed[1] else int(amount)
 
 
 def parse_count(raw: str | None) -> int | None:
     """A whole, non-negative count such as employees: "1,234", "12k"; "12.5" is not a count."""
-    if is_blank(raw):
+    parsed = _amount(raw, 1)
+    if parsed is None or parsed[1] or parsed[0] != parsed[0].to_integral_value() or parsed[0] >= MAX_AMOUNT:
         return None
-    match = _MONEY.fullmatch(raw.strip(_TRIM))
-    if match is None or match.group(1) or match.group(2) or raw.strip(_TRIM).startswith("("):
-        return None
-    amount = Decimal(match.group(3).replace(",", "")) * (SCALE[match.group(4).lower()] if match.group(4) else 1)
-    return int(amount) if amount == amount.to_integral_value() and amount < 10**15 else None
+    return int(parsed[0])
 
 
 def parse_year(raw: str | None, *, latest: int | None = None) -> int | None:
     """A four-digit year from 1800 to next year; "2015.0" (as spreadsheets export it) is accepted."""
-    if is_blank(raw):
+    text = clean_text(raw)
+    if text is None or not _YEAR.fullmatch(text):
         return None
-    match = re.fullmatch(r"([0-9]{4})(?:\.0+)?", raw.strip(_TRIM))
-    if match is None:
-        return None
-    year = int(match.group(1))
+    year = int(text[:4])
     latest = latest or dt.date.today().year + 1
     return year if 1800 <= year <= latest else None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from accounts.models import Account, Lifecycle
+from accounts.models import Account, AccountImport, Lifecycle
 from salesplan.models import User
 from salesplan.selectors import users_visible_to
 
@@ -61,3 +61,9 @@ def account_state_choices(user: User) -> list[str]:
     return list(
         accounts_visible_to(user).exclude(state="").order_by("state").values_list("state", flat=True).distinct()
     )
+
+
+def imports_visible_to(user: User) -> QuerySet[AccountImport]:
+    """Imports are the leader's tool: a leader sees every import; others see the ones they started."""
+    qs = AccountImport.objects.select_related("created_by", "job")
+    return qs if user.is_leader else qs.filter(created_by=user)

@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_imports
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
+    path("imports/", views_imports.account_import_list, name="account_import_list"),
+    path("imports/new/", views_imports.account_import_upload, name="account_import_upload"),
+    path("imports/<int:pk>/", views_imports.account_import_detail, name="account_import_detail"),
+    path("imports/<int:pk>/preview/", views_imports.account_import_preview_fragment, name="account_import_preview"),
+    path("imports/<int:pk>/discard/", views_imports.account_import_discard, name="account_import_discard"),
+    path("imports/<int:pk>/problems.csv", views_imports.account_import_issues_csv, name="account_import_issues_csv"),
+    path(
+        "imports/<int:pk>/rejected.csv", views_imports.account_import_rejected_csv, name="account_import_rejected_csv"
+    ),
 ]

@@ -6,7 +6,7 @@ Stages, each one statement over all rows (the row loop lives in the database, ne
 1. **load**   raw cells into ``imp_raw_<id>``: PostgreSQL streams the file itself through COPY (falling
    back to a Python-read stream when the file needs repair, e.g. blank or short lines); SQLite gets
    batches of rows from Python's csv reader.
-2. **read**   ``imp_rows_<id>``: one typed column per mapped field, computed by the ``sp_*`` functions
+2. **read**   ``imp_rows_<id>``: one typed column per mapped field, computed by accounts/importing/sqlexpr.py
    (SQL on PostgreSQL, the same rules in Python on SQLite), joined with alias tables for countries,
    states and owners.
 3. **check**  one INSERT…SELECT of ``ImportIssue`` rows per rule: row, column, value, reason.
@@ -20,6 +20,8 @@ parallel), named after the import so that a re-run after a crash starts clean, a
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +37,10 @@ from accounts.importing.fields import (
     state_aliases,
 )
 from accounts.importing.files import CsvStream, FileInfo, file_rows, numbered_rows
+from accounts.importing.sqlexpr import rules_for
 from accounts.models import Account, AccountImport, ImportIssue, IndustryMapping
 
+logger = logging.getLogger(__name__)
 ACCOUNT = Account._meta.db_table
 ISSUE = ImportIssue._meta.db_table
 MAPPING = IndustryMapping._meta.db_table
@@ -93,7 +97,9 @@ class ImportPipeline:
         self.info = info
         self.progress = progress
         self.postgres = connection.vendor == "postgresql"
+        self.sql = rules_for(connection.vendor)
         self.raw = f"imp_raw_{account_import.pk}"
+        self.clean = f"imp_clean_{account_import.pk}"
         self.rows = f"imp_rows_{account_import.pk}"
         self.alias = f"imp_alias_{account_import.pk}"
         self.width = len(info.headers)
@@ -105,9 +111,12 @@ class ImportPipeline:
     # --- helpers ----------------------------------------------------------------------------------
 
     def _sql(self, sql: str, params: Iterable[object] = ()) -> int:
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql, list(params))
-            return cursor.rowcount
+            count = cursor.rowcount
+        logger.debug("import %s: %.3f s, %s rows: %s", self.imp.pk, time.perf_counter() - started, count, sql[:160])
+        return count
 
     def _scalar(self, sql: str, params: Iterable[object] = ()) -> object:
         with connection.cursor() as cursor:
@@ -115,7 +124,7 @@ class ImportPipeline:
             return cursor.fetchone()[0]
 
     def _drop(self) -> None:
-        for table in (self.raw, self.rows, self.alias):
+        for table in (self.raw, self.clean, self.rows, self.alias):
             self._sql(f"DROP TABLE IF EXISTS {table}")
 
     @property
@@ -190,80 +199,101 @@ class ImportPipeline:
             self._sql(f"ANALYZE {self.alias}")
 
     def _cell(self, field: str) -> str:
-        return f"r.c{self.columns[field]}"
+        return f"a.t{self.columns[field]}"
 
     def _join(self, joins: list[str], alias: str, kind: str, cell: str) -> str:
-        joins.append(f"LEFT JOIN {self.alias} {alias} ON {alias}.kind = '{kind}' AND {alias}.alias = sp_key({cell})")
+        joins.append(
+            f"LEFT JOIN {self.alias} {alias} ON {alias}.kind = '{kind}' AND {alias}.alias = {self.sql.key(cell)}"
+        )
         return f"{alias}.value"
 
     def _select_list(self) -> tuple[list[str], list[str], list[object]]:
         """SELECT expressions reading every field from the raw cells, their joins, and their parameters."""
-        joins: list[str] = []
-        params: list[object] = []
+        rules, mapped, joins = self.sql, self.columns, []
         exprs: dict[str, str] = {}
-        mapped = self.columns
         if "country" in mapped:
             looked_up = self._join(joins, "co", "country", self._cell("country"))
-            country = f"COALESCE({looked_up}, CASE WHEN sp_is_blank({self._cell('country')}) THEN %s END)"
+            country = f"COALESCE({looked_up}, CASE WHEN {rules.is_blank(self._cell('country'))} THEN %s END)"
         else:
             country = "%s"
         for field in _ROW_COLUMNS:
             kind = FIELDS_BY_KEY[field].kind if field in FIELDS_BY_KEY else field
+            cell = self._cell(field) if field in mapped else ""
             if field == "domain":
-                sources = [f"sp_domain({self._cell(f)})" for f in ("domain", "website") if f in mapped]
+                sources = [rules.domain(self._cell(f)) for f in ("domain", "website") if f in mapped]
                 exprs[field] = f"COALESCE({', '.join(sources)}, NULL)" if sources else "NULL"
             elif field == "country":
                 exprs[field] = country
-                params.append(self.default_country)
             elif field == "owner_id":
                 exprs[field] = self._join(joins, "ow", "owner", self._cell("owner")) if "owner" in mapped else "NULL"
             elif field not in mapped:
                 exprs[field] = "NULL"
             elif kind == "money":
-                exprs[field] = f"sp_money({self._cell(field)}, {int(self.units.get(field, 1))})"
+                i = self.columns[field]
+                exprs[field] = rules.money(cell, f"a.m{i}", f"a.s{i}", f"a.n{i}", self.units.get(field, 1))
             elif kind == "count":
-                exprs[field] = f"sp_count({self._cell(field)})"
+                i = self.columns[field]
+                exprs[field] = rules.count(cell, f"a.m{i}", f"a.s{i}", f"a.n{i}")
             elif kind == "year":
-                exprs[field] = f"sp_year({self._cell(field)}, {self.latest_year})"
+                exprs[field] = rules.year(cell, self.latest_year)
             elif kind == "website":
-                text = f"sp_text({self._cell(field)})"
+                text = rules.text(cell)
                 exprs[field] = (
                     f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({text}) LIKE 'http://%%' "
                     f"OR lower({text}) LIKE 'https://%%' THEN {text} ELSE 'https://' || {text} END"
                 )
             elif kind == "domain":
-                exprs[field] = f"sp_domain({self._cell(field)})"
+                exprs[field] = rules.domain(cell)
             elif kind in {"lifecycle", "ownership"}:
-                exprs[field] = self._join(joins, kind[:2], kind, self._cell(field))
+                exprs[field] = self._join(joins, kind[:2], kind, cell)
             elif kind == "state":
                 # US state names become codes; elsewhere the region is kept as written (Georgia is a country too).
-                text = f"sp_text({self._cell(field)})"
-                looked_up = self._join(joins, "st", "state", self._cell(field))
-                exprs[field] = f"CASE WHEN {country} = 'US' THEN COALESCE({looked_up}, {text}) ELSE {text} END"
-                params.append(self.default_country)
+                looked_up = self._join(joins, "st", "state", cell)
+                exprs[field] = (
+                    f"CASE WHEN {country} = 'US' THEN COALESCE({looked_up}, {rules.text(cell)}) "
+                    f"ELSE {rules.text(cell)} END"
+                )
             elif field == "ticker":
-                exprs[field] = f"upper(sp_text({self._cell(field)}))"
+                exprs[field] = f"upper({rules.text(cell)})"
             else:
-                exprs[field] = f"sp_text({self._cell(field)})"
-        # Parameters must follow the order of their placeholders in the final SELECT list.
-        ordered = [p for field in _ROW_COLUMNS for p in ([self.default_country] * exprs[field].count("%s"))]
-        name_key = f"sp_name_key({self._cell('name')})" if "name" in mapped else "''"
+                exprs[field] = rules.text(cell)
+        # Every placeholder is the default country; they follow the order of the SELECT list.
+        params = [self.default_country] * sum(exprs[f].count("%s") for f in _ROW_COLUMNS)
+        name_key = rules.name_key("a.name_words") if "name" in mapped else "''"
         selects = [
-            "r.row_no",
+            "a.row_no",
             *(f"CAST({exprs[f]} AS {t}) AS {f}" for f, t in _ROW_COLUMNS.items()),
             f"CAST({name_key} AS text) AS name_key",
-            "r.extra",
+            "a.extra",
         ]
-        return selects, joins, ordered
+        return selects, joins, params
 
     def read(self) -> None:
         self._aliases()
+        # Step A: every mapped cell cleaned once.
+        cleaned = [f"{self.sql.clean(f'r.c{i}')} AS t{i}" for i in sorted(set(self.columns.values()))]
+        for field, i in self.columns.items():
+            if FIELDS_BY_KEY[field].kind in {"money", "count"}:
+                number, scale, negative = self.sql.amount_parts(f"r.c{i}")
+                cleaned += [
+                    f"CAST({number} AS text) AS m{i}",
+                    f"CAST({scale} AS text) AS s{i}",
+                    f"CAST({negative} AS boolean) AS n{i}",
+                ]
+        if "name" in self.columns:
+            cleaned.append(f"{self.sql.name_words('r.c' + str(self.columns['name']))} AS name_words")
+        self._sql(
+            f"CREATE {self._unlogged} TABLE {self.clean} AS SELECT r.row_no, {', '.join(cleaned)}, r.extra "
+            f"FROM {self.raw} r"
+        )
+        self._sql(f"CREATE UNIQUE INDEX {self.clean}_row ON {self.clean} (row_no)")
+        # Step B: typed values from the cleaned text.
         selects, joins, params = self._select_list()
         self._sql(
             f"CREATE {self._unlogged} TABLE {self.rows} AS SELECT {', '.join(selects)}, "
             "CAST(NULL AS bigint) AS account_id, CAST(NULL AS bigint) AS dup_of, "
             "CAST(NULL AS bigint) AS vertical_id, CAST(1 AS integer) AS ok "
-            f"FROM {self.raw} r {' '.join(joins)}",
+            f"FROM {self.clean} a {' '.join(joins)}",
             params,
         )
         self._sql(f"CREATE UNIQUE INDEX {self.rows}_row ON {self.rows} (row_no)")
@@ -286,7 +316,8 @@ class ImportPipeline:
         return self._sql(
             f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
             f"SELECT %s, x.row_no + 1, %s, COALESCE(substr({value_sql}, 1, 300), ''), {reason_sql}, %s "
-            f"FROM {self.rows} x JOIN {self.raw} r ON r.row_no = x.row_no WHERE {where}",
+            f"FROM {self.rows} x JOIN {self.raw} r ON r.row_no = x.row_no JOIN {self.clean} a ON a.row_no = x.row_no "
+            f"WHERE {where}",
             [self.imp.pk, header, *params, kind],
         )
 
@@ -329,9 +360,9 @@ class ImportPipeline:
                         reason_sql="%s",
                         params=["is more than 5 million employees: check this column"],
                     )
-                blank_ok = f"NOT sp_is_blank(r.c{index}) AND x.{target} IS NULL"
+                blank_ok = f"NOT ({self.sql.is_blank(f'a.t{index}')}) AND x.{target} IS NULL"
                 if field == "website" and "domain" in self.columns:
-                    blank_ok += f" AND sp_domain(r.c{index}) IS NULL"
+                    blank_ok += f" AND ({self.sql.domain(f'a.t{index}')}) IS NULL"
                 percent = f"CASE WHEN r.c{index} LIKE '%%\\%%%%' ESCAPE '\\' THEN %s ELSE %s END"
                 if spec.kind == "money":
                     self._issue(

@@ -9,11 +9,6 @@ def _backfill(apps: object, schema_editor: object) -> None:
     from accounts.normalize import name_key
 
     Account = apps.get_model("accounts", "Account")
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            "UPDATE accounts_account SET name_key = sp_name_key(name) WHERE name_key = ''", params=None
-        )
-        return
     batch = []
     for account in Account.objects.filter(name_key="").only("pk", "name").iterator(chunk_size=5_000):
         account.name_key = name_key(account.name)

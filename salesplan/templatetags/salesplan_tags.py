@@ -60,3 +60,9 @@ def pct(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
     return f"{float(value):.{int(digits)}f}%"
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> Any:
+    """``mapping|get_item:key`` — a dict lookup by a variable key."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

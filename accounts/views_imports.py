@@ -1,0 +1,215 @@
+"""HTTP views of imports: upload, map columns with a live preview, follow the job, read the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ImportMappingForm, ImportUploadForm
+from accounts.importing.fields import FIELDS_BY_KEY
+from accounts.importing.files import file_rows
+from accounts.models import AccountImport, ImportIssue
+from accounts.selectors import imports_visible_to
+from accounts.services.imports import (
+    ImportFileError,
+    _file_info,
+    account_import_create,
+    account_import_preview,
+    account_import_start,
+)
+from salesplan.exports import csv_response
+from salesplan.listing import list_paginate, list_sort
+
+
+def _require_leader(request: HttpRequest) -> None:
+    if not request.user.is_leader:
+        raise PermissionDenied("Only a sales leader imports accounts.")
+
+
+def account_import_list(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    qs, sorting = list_sort(
+        request,
+        imports_visible_to(request.user),
+        columns={"created": "created_at", "name": "original_name", "status": "status", "rows": "rows_total"},
+        default="-created",
+    )
+    if request.GET.get("export") == "csv":
+        rows = (
+            (
+                i.pk,
+                i.original_name,
+                i.get_status_display(),
+                i.created_at,
+                str(i.created_by or ""),
+                i.rows_total,
+                i.created,
+                i.updated,
+                i.unchanged,
+                i.rejected,
+                i.duplicates,
+            )
+            for i in qs
+        )
+        header = [
+            "Import",
+            "File",
+            "Status",
+            "Started",
+            "By",
+            "Rows",
+            "Created",
+            "Updated",
+            "Unchanged",
+            "Rejected",
+            "Duplicates",
+        ]
+        return csv_response(filename="imports.csv", header=header, rows=rows)
+    return render(request, "accounts/import_list.html", {"page": list_paginate(request, qs), "sorting": sorting})
+
+
+def account_import_upload(request: HttpRequest) -> HttpResponse:
+    _require_leader(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            account_import = account_import_create(file=upload, name=upload.name, user=request.user)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect(account_import)
+    return render(request, "accounts/import_upload.html", {"form": form})
+
+
+def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mapping while the file waits; progress while it runs; the report when it has ended."""
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
+    if account_import.status == AccountImport.Status.UPLOADED:
+        return _mapping_page(request, account_import)
+    issues = account_import.issues.all()
+    counts = issues.aggregate(
+        errors=Count("pk", filter=Q(kind="error")),
+        duplicates=Count("pk", filter=Q(kind="duplicate")),
+        warnings=Count("pk", filter=Q(kind="warning")),
+    )
+    kind = request.GET.get("kind", "")
+    if kind in ImportIssue.Kind.values:
+        issues = issues.filter(kind=kind)
+    return render(
+        request,
+        "accounts/import_report.html",
+        {
+            "imp": account_import,
+            "job": account_import.job,
+            "counts": counts,
+            "kind": kind,
+            "page": list_paginate(request, issues, per_page=50),
+            "columns": _mapped_columns(account_import),
+        },
+    )
+
+
+def _mapped_columns(account_import: AccountImport) -> list[tuple[str, str]]:
+    columns = account_import.mapping.get("columns", {})
+    return [
+        (account_import.headers[int(i)], FIELDS_BY_KEY[f].label)
+        for i, f in sorted(columns.items(), key=lambda c: int(c[0]))
+    ]
+
+
+def _mapping_page(request: HttpRequest, account_import: AccountImport) -> HttpResponse:
+    form = ImportMappingForm(request.POST or None, account_import=account_import)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = account_import_start(
+                account_import=account_import, mapping=form.mapping(), mode=form.cleaned_data["mode"], user=request.user
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.info(request, "The import is running. You can leave this page and come back.")
+            return redirect(job)
+    mapping = form.mapping() if form.is_bound and form.is_valid() else account_import.mapping
+    return render(
+        request,
+        "accounts/import_mapping.html",
+        {
+            "imp": account_import,
+            "form": form,
+            "preview": account_import_preview(account_import=account_import, mapping=mapping),
+            "preview_fields": _preview_fields(mapping),
+        },
+    )
+
+
+def _preview_fields(mapping: dict) -> list[tuple[str, str]]:
+    chosen = [f for _i, f in sorted(mapping.get("columns", {}).items(), key=lambda c: int(c[0])) if f]
+    return [(f, FIELDS_BY_KEY[f].label) for f in chosen]
+
+
+def account_import_preview_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview table for the mapping currently chosen on the page (htmx, on every change)."""
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
+    form = ImportMappingForm(request.GET, account_import=account_import)
+    mapping = form.mapping() if form.is_valid() else account_import.mapping
+    return render(
+        request,
+        "accounts/partials/import_preview.html",
+        {
+            "preview": account_import_preview(account_import=account_import, mapping=mapping),
+            "preview_fields": _preview_fields(mapping),
+        },
+    )
+
+
+@require_POST
+def account_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk, status=AccountImport.Status.UPLOADED)
+    account_import.file.delete(save=False)
+    account_import.delete()
+    messages.info(request, "The uploaded file was discarded; nothing was imported.")
+    return redirect("account_import_list")
+
+
+def account_import_issues_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
+    rows = account_import.issues.values_list("row", "column", "value", "kind", "reason").iterator(chunk_size=5_000)
+    return csv_response(
+        filename=f"import-{pk}-problems.csv", header=["Row", "Column", "Value", "Kind", "Problem"], rows=rows
+    )
+
+
+def account_import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rejected rows exactly as they were in the file, with the problems in a last column: fix, re-import."""
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
+    problems: dict[int, list[str]] = {}
+    for row, column, reason in account_import.issues.filter(kind="error").values_list("row", "column", "reason"):
+        problems.setdefault(row, []).append(f"{column}: {reason}" if column else reason)
+
+    def rows():
+        records = iter(file_rows(Path(account_import.file.path), _file_info(account_import)))
+        next(records, None)
+        for number, record in enumerate(records, start=2):
+            if number in problems:
+                yield [*record, "; ".join(problems[number])]
+
+    return csv_response(filename=f"import-{pk}-rejected.csv", header=[*account_import.headers, "Problem"], rows=rows())
+
+
+__all__ = [
+    "account_import_detail",
+    "account_import_discard",
+    "account_import_issues_csv",
+    "account_import_list",
+    "account_import_preview_fragment",
+    "account_import_rejected_csv",
+    "account_import_upload",
+]
