@@ -54,7 +54,7 @@ class IndustryMapping(models.Model):
 class Account(models.Model):
     """One company. Money is whole US dollars; unknown figures are NULL, never zero."""
 
-    name = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255)
     domain = models.CharField(max_length=255, blank=True, help_text="Lower case, no scheme, no www.")
     website = models.CharField(max_length=500, blank=True)
     industry = models.CharField(max_length=150, blank=True)
@@ -62,7 +62,7 @@ class Account(models.Model):
     annual_revenue = models.BigIntegerField(null=True, blank=True, help_text="USD per year.")
     employees = models.PositiveIntegerField(null=True, blank=True)
     country = models.CharField(max_length=2, blank=True, default="US", help_text="ISO 3166 alpha-2 code.")
-    state = models.CharField(max_length=100, blank=True, db_index=True)
+    state = models.CharField(max_length=100, blank=True)
     city = models.CharField(max_length=120, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
     ownership = models.CharField(max_length=10, choices=Ownership.choices, blank=True, default="")
@@ -102,6 +102,11 @@ class Account(models.Model):
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
             models.Index(fields=["annual_revenue"], name="account_revenue_idx"),
             models.Index(fields=["name_key", "country"], name="account_name_key_idx"),
+            # Plain b-tree indexes: Django's db_index would add a second, "_like" index to each text
+            # column, which no query here uses and every import would pay for.
+            models.Index(fields=["name"], name="account_name_idx"),
+            models.Index(fields=["state"], name="account_state_idx"),
+            models.Index(fields=["parent"], name="account_parent_idx", condition=Q(parent__isnull=False)),
         ]
 
     def __str__(self) -> str:

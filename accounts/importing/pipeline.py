@@ -220,7 +220,9 @@ class ImportPipeline:
             kind = FIELDS_BY_KEY[field].kind if field in FIELDS_BY_KEY else field
             cell = self._cell(field) if field in mapped else ""
             if field == "domain":
-                sources = [rules.domain(self._cell(f)) for f in ("domain", "website") if f in mapped]
+                sources = [
+                    rules.domain(self._cell(f), f"a.u{self.columns[f]}") for f in ("domain", "website") if f in mapped
+                ]
                 exprs[field] = f"COALESCE({', '.join(sources)}, NULL)" if sources else "NULL"
             elif field == "country":
                 exprs[field] = country
@@ -230,10 +232,10 @@ class ImportPipeline:
                 exprs[field] = "NULL"
             elif kind == "money":
                 i = self.columns[field]
-                exprs[field] = rules.money(cell, f"a.m{i}", f"a.s{i}", f"a.n{i}", self.units.get(field, 1))
+                exprs[field] = rules.money(cell, (f"a.m{i}", f"a.s{i}", f"a.n{i}"), self.units.get(field, 1))
             elif kind == "count":
                 i = self.columns[field]
-                exprs[field] = rules.count(cell, f"a.m{i}", f"a.s{i}", f"a.n{i}")
+                exprs[field] = rules.count(cell, (f"a.m{i}", f"a.s{i}", f"a.n{i}"))
             elif kind == "year":
                 exprs[field] = rules.year(cell, self.latest_year)
             elif kind == "website":
@@ -243,7 +245,7 @@ class ImportPipeline:
                     f"OR lower({text}) LIKE 'https://%%' THEN {text} ELSE 'https://' || {text} END"
                 )
             elif kind == "domain":
-                exprs[field] = rules.domain(cell)
+                exprs[field] = rules.domain(cell, f"a.u{self.columns[field]}")
             elif kind in {"lifecycle", "ownership"}:
                 exprs[field] = self._join(joins, kind[:2], kind, cell)
             elif kind == "state":
@@ -280,6 +282,8 @@ class ImportPipeline:
                     f"CAST({scale} AS text) AS s{i}",
                     f"CAST({negative} AS boolean) AS n{i}",
                 ]
+            if FIELDS_BY_KEY[field].kind in {"domain", "website"}:
+                cleaned.append(f"CAST({self.sql.domain_candidate(f'r.c{i}')} AS text) AS u{i}")
         if "name" in self.columns:
             cleaned.append(f"{self.sql.name_words('r.c' + str(self.columns['name']))} AS name_words")
         self._sql(
@@ -292,7 +296,7 @@ class ImportPipeline:
         self._sql(
             f"CREATE {self._unlogged} TABLE {self.rows} AS SELECT {', '.join(selects)}, "
             "CAST(NULL AS bigint) AS account_id, CAST(NULL AS bigint) AS dup_of, "
-            "CAST(NULL AS bigint) AS vertical_id, CAST(1 AS integer) AS ok "
+            "CAST(1 AS integer) AS ok "
             f"FROM {self.clean} a {' '.join(joins)}",
             params,
         )
@@ -362,7 +366,7 @@ class ImportPipeline:
                     )
                 blank_ok = f"NOT ({self.sql.is_blank(f'a.t{index}')}) AND x.{target} IS NULL"
                 if field == "website" and "domain" in self.columns:
-                    blank_ok += f" AND ({self.sql.domain(f'a.t{index}')}) IS NULL"
+                    blank_ok += f" AND ({self.sql.domain(f'a.t{index}', f'a.u{index}')}) IS NULL"
                 percent = f"CASE WHEN r.c{index} LIKE '%%\\%%%%' ESCAPE '\\' THEN %s ELSE %s END"
                 if spec.kind == "money":
                     self._issue(
@@ -439,16 +443,12 @@ class ImportPipeline:
     # --- 5. merge ---------------------------------------------------------------------------------
 
     def _verticals(self) -> None:
-        """New industries join the managed list unmapped; rows take the vertical of their industry."""
+        """New industries join the managed list, unmapped until the leader gives them a vertical."""
         self._sql(
             f"INSERT INTO {MAPPING} (industry_key, industry, vertical_id) "
             f"SELECT lower(industry), min(industry), NULL FROM {self.rows} "
             f"WHERE ok = 1 AND industry IS NOT NULL AND lower(industry) NOT IN (SELECT industry_key FROM {MAPPING}) "
             "GROUP BY lower(industry)"
-        )
-        self._sql(
-            f"UPDATE {self.rows} SET vertical_id = m.vertical_id FROM {MAPPING} m "
-            f"WHERE m.industry_key = lower({self.rows}.industry) AND {self.rows}.ok = 1"
         )
 
     def merge(self, *, dry_run: bool = False) -> ImportCounts:
@@ -471,9 +471,10 @@ class ImportPipeline:
                 f"UPDATE {ACCOUNT} SET {assignments}, "
                 f"domain = CASE WHEN {ACCOUNT}.domain = '' THEN COALESCE(r.domain, '') ELSE {ACCOUNT}.domain END, "
                 f"name_key = CASE WHEN r.name IS NOT NULL THEN r.name_key ELSE {ACCOUNT}.name_key END, "
-                f"vertical_id = CASE WHEN r.industry IS NOT NULL THEN r.vertical_id ELSE {ACCOUNT}.vertical_id END, "
+                f"vertical_id = CASE WHEN r.industry IS NOT NULL THEN vm.vertical_id ELSE {ACCOUNT}.vertical_id END, "
                 "updated_at = %s "
-                f"FROM {self.rows} r WHERE r.account_id = {ACCOUNT}.id AND {usable} AND ({changed})",
+                f"FROM {self.rows} r LEFT JOIN {MAPPING} vm ON vm.industry_key = lower(r.industry) "
+                f"WHERE r.account_id = {ACCOUNT}.id AND {usable} AND ({changed})",
                 [now],
             )
             counts.unchanged = matched - counts.updated
@@ -482,11 +483,12 @@ class ImportPipeline:
                 "country, state, city, postal_code, ownership, ticker, founded_year, lifecycle, current_sales, wallet, "
                 "owner_id, source, name_key, created_at, updated_at) "
                 "SELECT r.name, COALESCE(r.domain, ''), COALESCE(r.website, ''), COALESCE(r.industry, ''), "
-                "r.vertical_id, r.annual_revenue, r.employees, COALESCE(r.country, ''), COALESCE(r.state, ''), "
+                "vm.vertical_id, r.annual_revenue, r.employees, COALESCE(r.country, ''), COALESCE(r.state, ''), "
                 "COALESCE(r.city, ''), COALESCE(r.postal_code, ''), COALESCE(r.ownership, ''), "
                 "COALESCE(r.ticker, ''), r.founded_year, COALESCE(r.lifecycle, 'prospect'), r.current_sales, "
                 "r.wallet, r.owner_id, %s, r.name_key, %s, %s "
-                f"FROM {self.rows} r WHERE {usable} AND r.account_id IS NULL ORDER BY r.row_no",
+                f"FROM {self.rows} r LEFT JOIN {MAPPING} vm ON vm.industry_key = lower(r.industry) "
+                f"WHERE {usable} AND r.account_id IS NULL ORDER BY r.row_no",
                 [self.imp.source_label, now, now],
             )
             if "parent_domain" in self.columns:
@@ -515,6 +517,9 @@ class ImportPipeline:
     # --- the whole run ----------------------------------------------------------------------------
 
     def run(self, *, skip_invalid: bool, dry_run: bool = False) -> ImportCounts:
+        if self.postgres:
+            # JIT compiling these wide expressions takes seconds per worker and saves less than that.
+            self._sql("SET jit = off")
         try:
             self.progress(5, "Reading the file")
             total = self.load()
@@ -532,3 +537,5 @@ class ImportPipeline:
             return counts
         finally:
             self._drop()
+            if self.postgres:
+                self._sql("RESET jit")

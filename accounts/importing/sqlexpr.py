@@ -53,14 +53,28 @@ class PostgresRules:
         value = f"regexp_replace(replace({value}, '&', ' and '), {_q(_PUNCT_RE)}, ' ', 'g')"
         return f"btrim(regexp_replace({value}, {_WS}, ' ', 'g'), ' ')"
 
+    def compact(self, raw: str) -> str:
+        """An amount cell compacted (see normalize.compact_amount), once in step A for step B to read."""
+        ascii_drop = "E" + _q(_escape("".join(c for c in normalize.COMPACT_DROP if c.isascii())))
+        value = f"translate(replace(replace(lower({raw}), 'us$', ''), 'usd', ''), {ascii_drop}, '')"
+        for char in (c for c in normalize.COMPACT_DROP if not c.isascii()):
+            value = f"replace({value}, {_q(char)}, '')"
+        return value
+
     def amount_parts(self, raw: str) -> tuple[str, str, str]:
-        """(number, scale word, negative?) of an amount cell, following normalize._amount."""
-        drop = "E" + _q(_escape(normalize.COMPACT_DROP))
-        compact = f"translate(replace(replace(lower({raw}), 'us$', ''), 'usd', ''), {drop}, '')"
+        """(number, scale word, negative?) of an amount cell, for step B to combine without recomputing."""
+        compact = self.compact(raw)
         digits = f"replace({compact}, '-', '')"
         number = f"left({digits}, length({digits}) - length(ltrim({digits}, {_DIGITS})))"
         scale = f"rtrim(ltrim({digits}, {_DIGITS}), '.')"
         return number, scale, f"(strpos({compact}, '-') > 0 OR strpos({raw}, '(') > 0)"
+
+    def domain_candidate(self, raw: str) -> str:
+        """A web address stripped to its host (not yet validated), once in step A."""
+        value = f"lower({self.clean(raw)})"
+        for pattern in (r"^[a-z][a-z0-9+.-]*://", "^[^@/]*@", "[:/?#].*$", r"^www[0-9]*\."):
+            value = f"regexp_replace({value}, {_q(pattern)}, '')"
+        return f"rtrim({value}, '.')"
 
     # --- step B -----------------------------------------------------------------------------------
 
@@ -81,14 +95,16 @@ class PostgresRules:
         )
         return f"CASE WHEN {valid} THEN {number}::numeric * CASE {scale} WHEN '' THEN {int(unit)} {_SCALE_CASE} END END"
 
-    def money(self, t: str, number: str, scale: str, negative: str, unit: int) -> str:
+    def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
+        number, scale, negative = parts
         rounded = f"round({self._amount(t, number, scale, unit)})"
         return (
             f"CASE WHEN {rounded} < {normalize.MAX_AMOUNT} THEN "
             f"(CASE WHEN {negative} THEN -1 ELSE 1 END * {rounded})::bigint END"
         )
 
-    def count(self, t: str, number: str, scale: str, negative: str) -> str:
+    def count(self, t: str, parts: tuple[str, str, str]) -> str:
+        number, scale, negative = parts
         amount = self._amount(t, number, scale, 1)
         return (
             f"CASE WHEN NOT {negative} AND {amount} = trunc({amount}) AND {amount} < {normalize.MAX_AMOUNT} "
@@ -101,12 +117,8 @@ class PostgresRules:
             f"THEN left({t}, 4)::int END"
         )
 
-    def domain(self, t: str) -> str:
-        value = self.key(t)
-        for pattern in (r"^[a-z][a-z0-9+.-]*://", "^[^@/]*@", "[:/?#].*$", r"^www[0-9]*\."):
-            value = f"regexp_replace({value}, {_q(pattern)}, '')"
-        value = f"rtrim({value}, '.')"
-        return f"CASE WHEN {value} ~ {_q(_DOMAIN_RE)} THEN {value} END"
+    def domain(self, t: str, candidate: str) -> str:
+        return f"CASE WHEN NOT {self.is_blank(t)} AND {candidate} ~ {_q(_DOMAIN_RE)} THEN {candidate} END"
 
     def name_key(self, words: str) -> str:
         stripped = f"btrim(regexp_replace({words}, {_q(_LEGAL_RE)}, ''), ' ')"
@@ -125,6 +137,17 @@ class SqliteRules:
     def amount_parts(self, raw: str) -> tuple[str, str, str]:
         return "NULL", "NULL", "NULL"
 
+    def amount_parts(self, raw: str) -> tuple[str, str, str]:
+        """(number, scale word, negative?) of an amount cell, for step B to combine without recomputing."""
+        compact = self.compact(raw)
+        digits = f"replace({compact}, '-', '')"
+        number = f"left({digits}, length({digits}) - length(ltrim({digits}, {_DIGITS})))"
+        scale = f"rtrim(ltrim({digits}, {_DIGITS}), '.')"
+        return number, scale, f"(strpos({compact}, '-') > 0 OR strpos({raw}, '(') > 0)"
+
+    def domain_candidate(self, raw: str) -> str:
+        return "NULL"
+
     def text(self, t: str) -> str:
         return f"sp_text({t})"
 
@@ -134,16 +157,16 @@ class SqliteRules:
     def key(self, t: str) -> str:
         return f"sp_key({t})"
 
-    def money(self, t: str, number: str, scale: str, negative: str, unit: int) -> str:
+    def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
         return f"sp_money({t}, {int(unit)})"
 
-    def count(self, t: str, number: str, scale: str, negative: str) -> str:
+    def count(self, t: str, parts: tuple[str, str, str]) -> str:
         return f"sp_count({t})"
 
     def year(self, t: str, latest: int) -> str:
         return f"sp_year({t}, {int(latest)})"
 
-    def domain(self, t: str) -> str:
+    def domain(self, t: str, candidate: str) -> str:
         return f"sp_domain({t})"
 
     def name_key(self, words: str) -> str:

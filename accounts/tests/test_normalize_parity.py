@@ -28,9 +28,9 @@ def _sql_results(value: str, latest: int = 2027) -> dict[str, object]:
     sql = (
         f"WITH raw AS (SELECT CAST(%s AS text) AS c), "
         f"a AS (SELECT {rules.clean('raw.c')} AS t, {rules.name_words('raw.c')} AS w, {number} AS m, {scale} AS s, "
-        f"{negative} AS n FROM raw) "
-        f"SELECT {rules.text('a.t')}, {rules.money('a.t', 'a.m', 'a.s', 'a.n', 1000)}, "
-        f"{rules.count('a.t', 'a.m', 'a.s', 'a.n')}, {rules.year('a.t', latest)}, {rules.domain('a.t')}, "
+        f"{negative} AS n, {rules.domain_candidate('raw.c')} AS u FROM raw) "
+        f"SELECT {rules.text('a.t')}, {rules.money('a.t', ('a.m', 'a.s', 'a.n'), 1000)}, "
+        f"{rules.count('a.t', ('a.m', 'a.s', 'a.n'))}, {rules.year('a.t', latest)}, {rules.domain('a.t', 'a.u')}, "
         f"{rules.name_key('a.w')}, {rules.is_blank('a.t')} FROM a"
     )
     with connection.cursor() as cursor:
