@@ -137,14 +137,6 @@ class SqliteRules:
     def amount_parts(self, raw: str) -> tuple[str, str, str]:
         return "NULL", "NULL", "NULL"
 
-    def amount_parts(self, raw: str) -> tuple[str, str, str]:
-        """(number, scale word, negative?) of an amount cell, for step B to combine without recomputing."""
-        compact = self.compact(raw)
-        digits = f"replace({compact}, '-', '')"
-        number = f"left({digits}, length({digits}) - length(ltrim({digits}, {_DIGITS})))"
-        scale = f"rtrim(ltrim({digits}, {_DIGITS}), '.')"
-        return number, scale, f"(strpos({compact}, '-') > 0 OR strpos({raw}, '(') > 0)"
-
     def domain_candidate(self, raw: str) -> str:
         return "NULL"
 
