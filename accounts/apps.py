@@ -14,7 +14,7 @@ class AccountsConfig(AppConfig):
         from accounts.importing.sqlite import register_sqlite_functions
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
-        from accounts.tasks import accounts_import_task
+        from accounts.tasks import accounts_export_task, accounts_import_task
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
@@ -30,5 +30,15 @@ class AccountsConfig(AppConfig):
                 task=accounts_import_task,
                 result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
                 result_link_text="Open the import report",
+            )
+        )
+        job_kind_register(
+            JobKind(
+                key="accounts_export",
+                label="Export accounts",
+                task=accounts_export_task,
+                result_url=lambda job: reverse("account_export_download", args=[job.pk]),
+                result_link_text="Download the file",
+                leader_only=False,
             )
         )

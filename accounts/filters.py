@@ -6,8 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from accounts.models import Account, Lifecycle
-from accounts.selectors import account_industry_choices, account_state_choices
+from accounts.models import Account, Lifecycle, Vertical
+from accounts.selectors import account_country_choices, account_industry_choices, account_state_choices
 from salesplan.filters import StyledFilterSet
 from salesplan.models import User
 from salesplan.selectors import team_members_visible_to
@@ -21,11 +21,25 @@ REVENUE_BANDS = {
 }
 
 
+EMPLOYEE_BANDS = {
+    "1-49": ("1 – 49", 1, 50),
+    "50-249": ("50 – 249", 50, 250),
+    "250-999": ("250 – 999", 250, 1_000),
+    "1000-4999": ("1,000 – 4,999", 1_000, 5_000),
+    "5000+": ("5,000 and more", 5_000, None),
+    "unknown": ("Unknown", None, None),
+}
+
+
 class AccountFilter(StyledFilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Company or domain"})
     )
+    vertical = django_filters.ModelChoiceFilter(
+        queryset=Vertical.objects.all(), empty_label="Any vertical", null_label="No vertical", null_value="none"
+    )
     industry = django_filters.ChoiceFilter(choices=[], empty_label="Any industry")
+    country = django_filters.ChoiceFilter(choices=[], empty_label="Any country")
     state = django_filters.ChoiceFilter(choices=[], empty_label="Any state")
     lifecycle = django_filters.ChoiceFilter(choices=Lifecycle.choices, empty_label="Any lifecycle")
     revenue = django_filters.ChoiceFilter(
@@ -34,21 +48,35 @@ class AccountFilter(StyledFilterSet):
         empty_label="Any revenue",
         label="Revenue",
     )
+    employees = django_filters.ChoiceFilter(
+        choices=[(k, v[0]) for k, v in EMPLOYEE_BANDS.items()],
+        method="employee_band",
+        empty_label="Any size",
+        label="Employees",
+    )
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
 
     class Meta:
         model = Account
-        fields = ["q", "industry", "state", "lifecycle", "revenue", "owner"]
+        fields = ["q", "vertical", "industry", "country", "state", "lifecycle", "revenue", "employees", "owner"]
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.filters["industry"].extra["choices"] = [(i, i) for i in account_industry_choices(user)]
         self.filters["state"].extra["choices"] = [(s, s) for s in account_state_choices(user)]
+        self.filters["country"].extra["choices"] = [(c, c) for c in account_country_choices(user)]
         self.filters["owner"].queryset = team_members_visible_to(user).order_by("last_name", "first_name")
 
     def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
         value = value.strip()
         return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value.lower())) if value else queryset
+
+    def employee_band(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        if value == "unknown":
+            return queryset.filter(employees__isnull=True)
+        _label, low, high = EMPLOYEE_BANDS[value]
+        queryset = queryset.filter(employees__gte=low)
+        return queryset.filter(employees__lt=high) if high is not None else queryset
 
     def revenue_band(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
         if value == "unknown":

@@ -49,6 +49,8 @@ class ImportMappingForm(forms.Form):
                 choices=[(k, v) for k, v in UNITS.items()],
                 coerce=int,
                 label=f"{FIELDS_BY_KEY[key].label} is in",
+                required=False,
+                empty_value=1,
                 initial=mapping.get("units", {}).get(key, 1),
                 help_text="For plain numbers; values such as “36.9 Million” or “$1.2B” carry their own unit.",
             )
@@ -70,3 +72,8 @@ class ImportMappingForm(forms.Form):
             "units": {k: data.get(f"unit_{k}", 1) for k in MONEY_FIELDS},
             "default_country": data.get("default_country") or "US",
         }
+
+
+class VerticalForm(forms.Form):
+    name = forms.CharField(max_length=100, label="New vertical")
+    description = forms.CharField(max_length=300, required=False)

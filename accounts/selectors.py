@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Lower
 
-from accounts.models import Account, AccountImport, Lifecycle
+from accounts.models import Account, AccountImport, IndustryMapping, Lifecycle, Vertical
 from salesplan.models import User
 from salesplan.selectors import users_visible_to
+
+# The columns the account list sorts by (URL key -> fields), shared by the list and its exports.
+ACCOUNT_SORT_COLUMNS: dict[str, str | tuple[str, ...]] = {
+    "name": "name", "industry": "industry", "vertical": "vertical__name", "revenue": "annual_revenue",
+    "employees": "employees", "location": ("state", "city"), "lifecycle": "lifecycle", "sales": "current_sales",
+    "wallet": "wallet", "owner": "owner__last_name",
+}  # fmt: skip
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:
@@ -57,6 +65,12 @@ def account_industry_choices(user: User) -> list[str]:
     )
 
 
+def account_country_choices(user: User) -> list[str]:
+    return list(
+        accounts_visible_to(user).exclude(country="").order_by("country").values_list("country", flat=True).distinct()
+    )
+
+
 def account_state_choices(user: User) -> list[str]:
     return list(
         accounts_visible_to(user).exclude(state="").order_by("state").values_list("state", flat=True).distinct()
@@ -67,3 +81,23 @@ def imports_visible_to(user: User) -> QuerySet[AccountImport]:
     """Imports are the leader's tool: a leader sees every import; others see the ones they started."""
     qs = AccountImport.objects.select_related("created_by", "job")
     return qs if user.is_leader else qs.filter(created_by=user)
+
+
+def verticals_with_counts() -> QuerySet[Vertical]:
+    """Verticals with how many accounts and industries each holds (the leader's view: all accounts)."""
+    return Vertical.objects.annotate(
+        account_count=Count("accounts", distinct=True), industry_count=Count("industries", distinct=True)
+    ).order_by("name")
+
+
+def industry_mappings_with_counts() -> QuerySet[IndustryMapping]:
+    """Every industry seen in the data, its vertical, and how many accounts carry it."""
+    per_industry = (
+        Account.objects.annotate(key=Lower("industry"))
+        .filter(key=OuterRef("industry_key"))
+        .order_by()
+        .values("key")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return IndustryMapping.objects.select_related("vertical").annotate(accounts=Coalesce(Subquery(per_industry), 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from accounts.services.exports import accounts_export
 from accounts.services.imports import accounts_import_run
 from salesplan.services.jobs import job_execute
 
@@ -11,3 +12,8 @@ from salesplan.services.jobs import job_execute
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def accounts_import_task(*, job_id: int) -> None:
     job_execute(job_id=job_id, service=accounts_import_run)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def accounts_export_task(*, job_id: int) -> None:
+    job_execute(job_id=job_id, service=accounts_export)

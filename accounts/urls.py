@@ -7,6 +7,10 @@ from accounts import views, views_imports
 urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
+    path("summary/", views.account_list_summary, name="account_list_summary"),
+    path("exports/<int:pk>/download/", views.account_export_download, name="account_export_download"),
+    path("verticals/", views.vertical_list, name="vertical_list"),
+    path("verticals/industries/<int:pk>/", views.industry_mapping_update, name="industry_mapping_update"),
     path("imports/", views_imports.account_import_list, name="account_import_list"),
     path("imports/new/", views_imports.account_import_upload, name="account_import_upload"),
     path("imports/<int:pk>/", views_imports.account_import_detail, name="account_import_detail"),

@@ -25,13 +25,18 @@ class Sorting:
 def list_sort(
     request: HttpRequest, queryset: QuerySet, *, columns: dict[str, str | tuple[str, ...]], default: str
 ) -> tuple[QuerySet, Sorting]:
+    return sort_queryset(queryset, request.GET.get("sort", default), columns=columns, default=default)
+
+
+def sort_queryset(
+    queryset: QuerySet, raw: str, *, columns: dict[str, str | tuple[str, ...]], default: str
+) -> tuple[QuerySet, Sorting]:
     """Order by the ``sort`` parameter if it names an allowed column, else by ``default``.
 
     A column may sort by several fields (location: state, then city). Unknown values fall back
     silently: a sort link is never an error. NULLs sort last either way; the primary key breaks ties
     so pages never repeat or skip a row.
     """
-    raw = request.GET.get("sort", default)
     key = raw.lstrip("-")
     if key not in columns:
         raw, key = default, default.lstrip("-")

@@ -10,6 +10,8 @@ import numpy as np
 
 from accounts.demo_data import CITIES, INDUSTRIES, LEGAL_SUFFIXES, PREFIXES
 from accounts.models import Account, Lifecycle, Ownership
+from accounts.normalize import name_key
+from accounts.services.verticals import industry_mappings_refresh
 from salesplan.models import JobRun, User
 from salesplan.services.demo import demo_rep_states
 from salesplan.services.jobs import job_progress
@@ -175,10 +177,13 @@ def accounts_seed_demo(
     batch: list[Account] = []
     for done, record in enumerate(_demo_companies(companies=companies, seed=seed), start=1):
         if record["domain"] not in existing:
-            batch.append(Account(owner_id=state_owner.get(record["state"]), **record))
+            batch.append(
+                Account(owner_id=state_owner.get(record["state"]), name_key=name_key(record["name"]), **record)
+            )
         if len(batch) >= batch_size or done == companies:
             Account.objects.bulk_create(batch, batch_size=batch_size, ignore_conflicts=True)
             created += len(batch)
             batch = []
             job_progress(job=job, processed=done, message=f"Saved {done:,} of {companies:,} companies")
+    industry_mappings_refresh()
     return {"companies_created": created, "companies_already_there": companies - created}

@@ -76,3 +76,37 @@ def test_leader_starts_a_job_and_watches_the_progress_bar_complete(page, demo_or
     page.get_by_role("link", name="Open the accounts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Accounts")
     expect(page.get_by_text("2,500 companies")).to_be_visible()
+
+
+def test_leader_imports_a_csv_and_finds_the_accounts(page, demo_org, real_jobs, tmp_path):
+    csv_path = tmp_path / "trade-show.csv"
+    csv_path.write_text(
+        "Company,Website,Revenue,Employees,City,State\n"
+        'Zephyr Robotics Inc.,https://www.zephyr-robotics.example.com,36.9 Million,"1,200",Austin,Texas\n'
+        "Quill & Ink LLC,quillink.example.com,$4.5M,40,Portland,OR\n",
+        encoding="utf-8",
+    )
+    _sign_in(page, "leader", demo_org)
+    page.goto("/accounts/")
+    page.get_by_role("link", name="Import accounts").click()
+    page.get_by_label("Spreadsheet").set_input_files(str(csv_path))
+    page.get_by_role("button", name="Upload and map columns").click()
+
+    expect(page.get_by_role("heading", name="Which column is which?")).to_be_visible()
+    expect(page.get_by_label("Company", exact=True)).to_have_value("name")
+    expect(page.locator("#preview")).to_contain_text("$36.9M")
+    page.get_by_label("City", exact=True).select_option("")  # leave the city out of this import
+    expect(page.locator("#preview")).not_to_contain_text("Austin")
+    page.get_by_role("button", name="Import").click()
+
+    expect(page.locator("#job-progress")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.get_by_role("progressbar", name="Progress")).to_have_attribute("aria-valuenow", "100")
+    page.get_by_role("link", name="Open the import report").click()
+    expect(page.get_by_role("status")).to_contain_text("Imported: 2 created")
+
+    page.goto("/accounts/?q=zephyr")
+    row = page.locator("table tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("Zephyr Robotics Inc.")
+    expect(row).to_contain_text("$36.9M")
+    expect(row).to_contain_text("TX")

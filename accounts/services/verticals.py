@@ -1,0 +1,54 @@
+"""The managed list of verticals and the mapping of industries onto them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from accounts.models import Account, IndustryMapping, Vertical
+
+
+def vertical_create(*, name: str, description: str = "") -> Vertical:
+    vertical = Vertical(name=name.strip(), description=description.strip())
+    vertical.full_clean()
+    vertical.save()
+    return vertical
+
+
+@transaction.atomic
+def industry_map(*, mapping: IndustryMapping, vertical: Vertical | None) -> int:
+    """Put an industry in a vertical (or take it out); every account of that industry follows at once."""
+    mapping.vertical = vertical
+    mapping.save(update_fields=["vertical"])
+    return (
+        Account.objects.annotate(industry_key=Lower("industry"))
+        .filter(industry_key=mapping.industry_key)
+        .exclude(Q(vertical=vertical) if vertical else Q(vertical__isnull=True))
+        .update(vertical=vertical)
+    )
+
+
+@transaction.atomic
+def industry_mappings_refresh() -> int:
+    """Add the industries accounts carry that the list lacks (unmapped), and give accounts their vertical."""
+    known = set(IndustryMapping.objects.values_list("industry_key", flat=True))
+    found = (
+        Account.objects.exclude(industry="")
+        .annotate(industry_key=Lower("industry"))
+        .values_list("industry_key", "industry")
+        .distinct()
+    )
+    new = {key: industry for key, industry in found if key not in known}
+    IndustryMapping.objects.bulk_create(
+        [IndustryMapping(industry_key=key, industry=industry) for key, industry in new.items()], ignore_conflicts=True
+    )
+    updated = 0
+    for mapping in IndustryMapping.objects.exclude(vertical=None):
+        updated += (
+            Account.objects.annotate(industry_key=Lower("industry"))
+            .filter(industry_key=mapping.industry_key)
+            .exclude(vertical=mapping.vertical_id)
+            .update(vertical=mapping.vertical_id)
+        )
+    return updated
