@@ -18,8 +18,8 @@ from accounts.models import AccountImport, ImportIssue
 from accounts.selectors import imports_visible_to
 from accounts.services.imports import (
     ImportFileError,
-    _file_info,
     account_import_create,
+    account_import_file_info,
     account_import_preview,
     account_import_start,
 )
@@ -195,21 +195,10 @@ def account_import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
         problems.setdefault(row, []).append(f"{column}: {reason}" if column else reason)
 
     def rows():
-        records = iter(file_rows(Path(account_import.file.path), _file_info(account_import)))
+        records = iter(file_rows(Path(account_import.file.path), account_import_file_info(account_import)))
         next(records, None)
         for number, record in enumerate(records, start=2):
             if number in problems:
                 yield [*record, "; ".join(problems[number])]
 
     return csv_response(filename=f"import-{pk}-rejected.csv", header=[*account_import.headers, "Problem"], rows=rows())
-
-
-__all__ = [
-    "account_import_detail",
-    "account_import_discard",
-    "account_import_issues_csv",
-    "account_import_list",
-    "account_import_preview_fragment",
-    "account_import_rejected_csv",
-    "account_import_upload",
-]

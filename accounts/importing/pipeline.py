@@ -325,72 +325,48 @@ class ImportPipeline:
             [self.imp.pk, header, *params, kind],
         )
 
+    def _rules(self, field: str, index: int) -> list[tuple[str, str]]:
+        """(condition on x = imp_rows, a = imp_clean, r = imp_raw; reason) for one mapped column."""
+        spec = FIELDS_BY_KEY[field]
+        value = f"x.{ {'owner': 'owner_id', 'website': 'domain'}.get(field, field) }"
+        unreadable = f"NOT ({self.sql.is_blank(f'a.t{index}')}) AND {value} IS NULL"
+        if field == "website" and "domain" in self.columns:
+            unreadable += f" AND ({self.sql.domain(f'a.t{index}', f'a.u{index}')}) IS NULL"
+        rules: list[tuple[str, str]] = []
+        if spec.kind == "money":
+            percent = f"r.c{index} LIKE '%%\\%%%%' ESCAPE '\\'"
+            rules += [
+                (f"{value} < 0", "must not be negative"),
+                (f"{value} > {MAX_MONEY}", "is more than $10 trillion: check the unit of this column"),
+                (f"{unreadable} AND {percent}", "is a percentage, not an amount"),
+                (f"{unreadable} AND NOT {percent}", _REASONS["money"]),
+            ]
+        elif spec.kind == "count":
+            rules += [
+                (f"{value} > {MAX_EMPLOYEES}", "is more than 5 million employees: check this column"),
+                (unreadable, _REASONS["count"]),
+            ]
+        elif spec.kind == "year":
+            rules.append((unreadable, f"not a year between 1800 and {self.latest_year}"))
+        elif spec.kind in _REASONS:
+            rules.append((unreadable, _REASONS[spec.kind]))
+        if field == "name":
+            rules.append(("x.name IS NULL", "a company name is required"))
+        if spec.max_length:
+            rules.append((f"length({value}) > {spec.max_length}", f"is longer than {spec.max_length} characters"))
+        return rules
+
     def check(self) -> int:
-        """Record every problem as an ImportIssue; return how many rows are rejected."""
+        """Record every problem as an ImportIssue (one statement per rule); return how many rows are rejected."""
         self._sql(f"DELETE FROM {ISSUE} WHERE account_import_id = %s", [self.imp.pk])
-        if "name" in self.columns:
-            self._issue(
-                column="name",
-                value_sql=self._cell("name"),
-                reason_sql="%s",
-                where="x.name IS NULL",
-                params=["a company name is required"],
-            )
         for field, index in self.columns.items():
-            spec = FIELDS_BY_KEY[field]
-            target = {"owner": "owner_id", "website": "domain"}.get(field, field)
-            if spec.kind in _REASONS or spec.kind == "year":
-                reason = _REASONS.get(spec.kind, f"not a year between 1800 and {self.latest_year}")
-                if spec.kind == "money":
-                    self._issue(
-                        column=field,
-                        value_sql=f"r.c{index}",
-                        where=f"x.{field} < 0",
-                        reason_sql="%s",
-                        params=["must not be negative"],
-                    )
-                    self._issue(
-                        column=field,
-                        value_sql=f"r.c{index}",
-                        where=f"x.{field} > {MAX_MONEY}",
-                        reason_sql="%s",
-                        params=["is more than $10 trillion: check the unit of this column"],
-                    )
-                if spec.kind == "count":
-                    self._issue(
-                        column=field,
-                        value_sql=f"r.c{index}",
-                        where=f"x.{field} > {MAX_EMPLOYEES}",
-                        reason_sql="%s",
-                        params=["is more than 5 million employees: check this column"],
-                    )
-                blank_ok = f"NOT ({self.sql.is_blank(f'a.t{index}')}) AND x.{target} IS NULL"
-                if field == "website" and "domain" in self.columns:
-                    blank_ok += f" AND ({self.sql.domain(f'a.t{index}', f'a.u{index}')}) IS NULL"
-                percent = f"CASE WHEN r.c{index} LIKE '%%\\%%%%' ESCAPE '\\' THEN %s ELSE %s END"
-                if spec.kind == "money":
-                    self._issue(
-                        column=field,
-                        value_sql=f"r.c{index}",
-                        where=blank_ok,
-                        reason_sql=percent,
-                        params=["is a percentage, not an amount", reason],
-                    )
-                else:
-                    self._issue(column=field, value_sql=f"r.c{index}", where=blank_ok, reason_sql="%s", params=[reason])
-            if spec.max_length:
-                self._issue(
-                    column=field,
-                    value_sql=f"r.c{index}",
-                    reason_sql="%s",
-                    where=f"length(x.{target}) > {spec.max_length}",
-                    params=[f"is longer than {spec.max_length} characters"],
-                )
+            for where, reason in self._rules(field, index):
+                self._issue(column=field, value_sql=f"r.c{index}", where=where, reason_sql="%s", params=[reason])
         self._issue(
             column="",
             value_sql="r.extra",
-            reason_sql="%s",
             where="r.extra <> ''",
+            reason_sql="%s",
             params=[f"has more cells than the header's {self.width} columns"],
         )
         self._sql(

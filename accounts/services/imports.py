@@ -21,8 +21,17 @@ from accounts.models import AccountImport, ImportIssue
 from salesplan.models import JobRun, User
 from salesplan.services.jobs import JobError, job_progress, job_start
 
-__all__ = ["ImportFileError", "account_import_create", "account_import_preview", "account_import_start",
-           "accounts_import_run", "mapping_from_headers"]  # fmt: skip
+__all__ = [
+    "ImportFileError",
+    "account_import_create",
+    "account_import_file_info",
+    "account_import_preview",
+    "account_import_start",
+    "accounts_import_run",
+    "mapping_clean",
+    "mapping_from_headers",
+    "mapping_load",
+]
 
 
 def account_import_create(*, file: File, name: str, user: User | None) -> AccountImport:
@@ -49,7 +58,7 @@ def account_import_create(*, file: File, name: str, user: User | None) -> Accoun
     return account_import
 
 
-def _file_info(account_import: AccountImport) -> FileInfo:
+def account_import_file_info(account_import: AccountImport) -> FileInfo:
     return FileInfo(
         file_format=account_import.file_format,
         encoding=account_import.encoding,
@@ -101,7 +110,7 @@ def account_import_preview(*, account_import: AccountImport, mapping: dict[str, 
     units = {k: int(v) for k, v in mapping.get("units", {}).items()}
     aliases = country_aliases()
     preview = []
-    iterator = iter(file_rows(Path(account_import.file.path), _file_info(account_import)))
+    iterator = iter(file_rows(Path(account_import.file.path), account_import_file_info(account_import)))
     next(iterator, None)
     for number, row in enumerate(iterator, start=2):
         if len(preview) >= rows:
@@ -154,7 +163,7 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
     pipeline = ImportPipeline(
         account_import,
         path=Path(account_import.file.path),
-        info=_file_info(account_import),
+        info=account_import_file_info(account_import),
         progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
     )
     try:
