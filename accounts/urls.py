@@ -15,6 +15,11 @@ urlpatterns = [
     path("imports/new/", views_imports.account_import_upload, name="account_import_upload"),
     path("imports/<int:pk>/", views_imports.account_import_detail, name="account_import_detail"),
     path("imports/<int:pk>/preview/", views_imports.account_import_preview_fragment, name="account_import_preview"),
+    path(
+        "imports/<int:pk>/valid-rows/",
+        views_imports.account_import_retry_valid_rows,
+        name="account_import_retry_valid_rows",
+    ),
     path("imports/<int:pk>/discard/", views_imports.account_import_discard, name="account_import_discard"),
     path("imports/<int:pk>/problems.csv", views_imports.account_import_issues_csv, name="account_import_issues_csv"),
     path(

@@ -171,6 +171,19 @@ def account_import_preview_fragment(request: HttpRequest, pk: int) -> HttpRespon
 
 
 @require_POST
+def account_import_retry_valid_rows(request: HttpRequest, pk: int) -> HttpResponse:
+    """After an all-or-nothing refusal: import the same file's valid rows, with the same mapping."""
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk, status=AccountImport.Status.REFUSED)
+    job = account_import_start(
+        account_import=account_import,
+        mapping=account_import.mapping,
+        mode=AccountImport.Mode.SKIP_INVALID,
+        user=request.user,
+    )
+    return redirect(job)
+
+
+@require_POST
 def account_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     account_import = get_object_or_404(imports_visible_to(request.user), pk=pk, status=AccountImport.Status.UPLOADED)
     account_import.file.delete(save=False)

@@ -221,3 +221,22 @@ def test_large_export_runs_as_a_job_and_downloads_when_ready(client, org, settin
     assert len(lines) == 4
     client.force_login(org["rep_a2"])
     assert client.get(reverse("account_export_download", args=[job.pk])).status_code == 404
+
+
+def test_a_refused_import_can_take_its_valid_rows(client, org, django_capture_on_commit_callbacks):
+    client.force_login(org["leader"])
+    _upload(client)
+    account_import = AccountImport.objects.get()
+    data = {f"col_{i}": f for i, f in enumerate(["name", "website", "annual_revenue", "employees", "state"])}
+    data |= {"unit_annual_revenue": "1000000", "default_country": "US", "mode": "all"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(account_import.get_absolute_url(), data)
+    report = client.get(account_import.get_absolute_url()).content.decode()
+    assert "nothing was imported" in report
+    assert not Account.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_import_retry_valid_rows", args=[account_import.pk]))
+    account_import.refresh_from_db()
+    assert (account_import.status, account_import.created, account_import.rejected) == ("done", 1, 1)
+    assert Account.objects.get().name == "Walmart"
