@@ -247,7 +247,7 @@ class ImportPipeline:
             elif kind == "domain":
                 exprs[field] = rules.domain(cell, f"a.u{self.columns[field]}")
             elif kind in {"lifecycle", "ownership"}:
-                exprs[field] = self._join(joins, kind[:2], kind, cell)
+                exprs[field] = self._join(joins, {"lifecycle": "lc", "ownership": "os"}[kind], kind, cell)
             elif kind == "state":
                 # US state names become codes; elsewhere the region is kept as written (Georgia is a country too).
                 looked_up = self._join(joins, "st", "state", cell)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.core.files import File
 
 from accounts.demo_data import CITIES, INDUSTRIES, LEGAL_SUFFIXES, PREFIXES
-from accounts.models import Account, Lifecycle, Ownership
-from accounts.normalize import name_key
+from accounts.models import Lifecycle, Ownership
+from accounts.services.imports import account_import_create, accounts_import_run, mapping_clean, mapping_from_headers
 from accounts.services.verticals import industry_mappings_refresh
-from salesplan.models import JobRun, User
+from salesplan.models import JobRun
 from salesplan.services.demo import demo_rep_states
-from salesplan.services.jobs import job_progress
 
-DEMO_SOURCE = "demo"
 _BLOCK = 5_000  # companies per random block: block k is the same whatever the total asked for
 
 _SURNAMES = (
@@ -154,36 +156,42 @@ def _demo_companies(*, companies: int, seed: int) -> Iterator[dict[str, Any]]:
                 "lifecycle": lifecycle,
                 "wallet": int(data["wallet"][i]) if not missing_rev else None,
                 "current_sales": int(data["current_sales"][i]) if lifecycle == Lifecycle.CUSTOMER else None,
-                "source": DEMO_SOURCE,
             }
             produced += 1
 
 
-def accounts_seed_demo(
-    *, companies: int, seed: int = 42, job: JobRun | None = None, batch_size: int = 2_000
-) -> dict[str, int]:
-    """Insert the demo companies that are not there yet, in committed batches, reporting progress.
+DEMO_COLUMNS = {  # CSV header -> account field: the demo market comes in through the importer like any file
+    "Company": "name", "Website": "website", "Industry": "industry", "Revenue": "annual_revenue",
+    "Employees": "employees", "Country": "country", "State": "state", "City": "city", "Zip": "postal_code",
+    "Ownership": "ownership", "Ticker": "ticker", "Founded": "founded_year", "Lifecycle": "lifecycle",
+    "Our sales": "current_sales", "Wallet": "wallet", "Owner": "owner",
+}  # fmt: skip
 
-    Matching is by domain, so a re-run inserts nothing; demo accounts go to the rep covering their state.
+
+def accounts_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None) -> dict[str, int]:
+    """Generate the demo market as a CSV and import it with the account importer, reporting progress.
+
+    Matching is by domain, so a re-run leaves every company unchanged; each company goes to the demo
+    rep covering its state.
     """
-    state_owner = {
-        state: user_id
-        for username, user_id in User.objects.filter(username__in=demo_rep_states()).values_list("username", "pk")
-        for state in demo_rep_states()[username]
-    }
-    existing = set(Account.objects.filter(source=DEMO_SOURCE).values_list("domain", flat=True))
-    job_progress(job=job, processed=0, total=companies, message="Generating demo companies")
-    created = 0
-    batch: list[Account] = []
-    for done, record in enumerate(_demo_companies(companies=companies, seed=seed), start=1):
-        if record["domain"] not in existing:
-            batch.append(
-                Account(owner_id=state_owner.get(record["state"]), name_key=name_key(record["name"]), **record)
-            )
-        if len(batch) >= batch_size or done == companies:
-            Account.objects.bulk_create(batch, batch_size=batch_size, ignore_conflicts=True)
-            created += len(batch)
-            batch = []
-            job_progress(job=job, processed=done, message=f"Saved {done:,} of {companies:,} companies")
+    state_owner = {state: username for username, states in demo_rep_states().items() for state in states}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo-companies.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(DEMO_COLUMNS)
+            for record in _demo_companies(companies=companies, seed=seed):
+                record["owner"] = state_owner.get(record["state"], "")
+                writer.writerow(["" if record[field] is None else record[field] for field in DEMO_COLUMNS.values()])
+        with path.open("rb") as handle:
+            account_import = account_import_create(file=File(handle, name=path.name), name=path.name, user=None)
+    account_import.mapping = mapping_clean(
+        headers=account_import.headers,
+        mapping=mapping_from_headers(
+            headers=account_import.headers, spec={"columns": DEMO_COLUMNS, "default_country": "US"}
+        ),
+    )
+    account_import.save(update_fields=["mapping"])
+    result = accounts_import_run(import_id=account_import.pk, job=job)
     industry_mappings_refresh()
-    return {"companies_created": created, "companies_already_there": companies - created}
+    return {"companies_created": result["created"], "companies_already_there": result["updated"] + result["unchanged"]}

@@ -368,3 +368,26 @@ def test_import_command_takes_a_mapping_file_by_header_name(tmp_path, db):
         "import_accounts", str(tmp_path / "data.csv"), "--mapping", str(tmp_path / "mapping.json"), stdout=StringIO()
     )
     assert Account.objects.get(name="Acme").annual_revenue == 12_000
+
+
+def test_every_field_at_once(run, org):
+    data = (
+        "Company,Domain,Website,Industry,Revenue,Employees,Country,State,City,Zip,Ownership,Ticker,Founded,"
+        "Lifecycle,Our sales,Wallet,Owner,Parent domain\n"
+        'Parent Co,parent.com,https://parent.com,Software,$2B,"5,000",US,NY,New York,10001,public,PRNT,1950,'
+        "customer,$1.5M,$4M,rep_a1,\n"
+        "Child Co,child.com,,Software,$20M,50,Canada,Ontario,Toronto,M5H,private,,2001,churned,,,rep_a2,"
+        "parent.com\n"
+    )
+    _account_import, job = run(data)
+
+    assert job.status == "succeeded", job.error
+    parent, child = Account.objects.get(domain="parent.com"), Account.objects.get(domain="child.com")
+    assert (parent.ownership, parent.lifecycle, parent.owner, parent.ticker) == (
+        "public",
+        "customer",
+        org["rep_a1"],
+        "PRNT",
+    )
+    assert (parent.current_sales, parent.wallet, parent.postal_code) == (1_500_000, 4_000_000, "10001")
+    assert (child.country, child.state, child.lifecycle, child.parent) == ("CA", "Ontario", "former", parent)
