@@ -68,8 +68,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _fast_and_deterministic(settings: object) -> None:
+    from django.core.cache import cache
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.JOBS_BACKEND = "sync"
+    cache.clear()  # cached choice lists must not leak from one test's data into the next
 
 
 # --- The demo-like organisation most tests use ----------------------------------------------------

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_delete, post_save
         from django.urls import reverse
 
         from accounts.importing.sqlite import register_sqlite_functions
@@ -20,6 +21,8 @@ class AccountsConfig(AppConfig):
         from salesplan.services.jobs import JobKind, job_kind_register
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="accounts_sqlite_functions")
+        post_save.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_save")
+        post_delete.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_delete")
         demo_seeder_register(name="accounts", seeder=accounts_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)
@@ -42,3 +45,9 @@ class AccountsConfig(AppConfig):
                 leader_only=False,
             )
         )
+
+
+def _accounts_changed(sender: object, **kwargs: object) -> None:
+    from accounts.selectors import accounts_data_changed
+
+    accounts_data_changed()

@@ -100,7 +100,8 @@ class Account(models.Model):
         ]
         indexes = [
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
-            models.Index(fields=["annual_revenue"], name="account_revenue_idx"),
+            # The revenue index ("biggest first": DESC NULLS LAST) is created by migration 0007, as
+            # SQLite cannot declare NULLS LAST in an index.
             models.Index(fields=["name_key", "country"], name="account_name_key_idx"),
             # Plain b-tree indexes: Django's db_index would add a second, "_like" index to each text
             # column, which no query here uses and every import would pay for.

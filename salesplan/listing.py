@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 
 PER_PAGE_CHOICES = (25, 50, 100)
 
@@ -46,8 +49,42 @@ def sort_queryset(
     return queryset.order_by(*order, "pk"), sorting
 
 
+class EstimatedCountPaginator(Paginator):
+    """A paginator that does not count a million rows on every page view.
+
+    On PostgreSQL it asks the planner how many rows the query returns; above ``EXACT_BELOW`` that
+    estimate is used (and shown as "about"), below it the rows are counted exactly.
+    """
+
+    EXACT_BELOW = 20_000
+
+    @cached_property
+    def estimated(self) -> bool:
+        return self._estimate() >= self.EXACT_BELOW
+
+    @cached_property
+    def count(self) -> int:
+        estimate = self._estimate()
+        return estimate if estimate >= self.EXACT_BELOW else super().count
+
+    @cached_property
+    def _estimate_value(self) -> int:
+        queryset = self.object_list
+        if connections[queryset.db].vendor != "postgresql":
+            return 0
+        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    def _estimate(self) -> int:
+        return self._estimate_value
+
+
 def list_paginate(request: HttpRequest, queryset: QuerySet, *, per_page: int = 50) -> Page:
     with contextlib.suppress(ValueError):
         per_page = int(request.GET.get("per_page", per_page))
     per_page = per_page if per_page in PER_PAGE_CHOICES else 50
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return EstimatedCountPaginator(queryset, per_page).get_page(request.GET.get("page"))

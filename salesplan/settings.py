@@ -98,6 +98,9 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache (choice lists, counts): per process by default; CACHE_URL=redis://… shares it -----------
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Background jobs ------------------------------------------------------------------------------
 # "celery": a broker and separate workers; "thread": in the web process (embedded default);
 # "sync": inside the request, after commit (tests).

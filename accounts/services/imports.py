@@ -18,6 +18,7 @@ from accounts.importing.fields import FIELDS_BY_KEY, UNITS, country_aliases, map
 from accounts.importing.files import FileInfo, ImportFileError, file_inspect, file_rows
 from accounts.importing.pipeline import ImportCounts, ImportPipeline
 from accounts.models import AccountImport, ImportIssue
+from accounts.selectors import accounts_data_changed
 from salesplan.models import JobRun, User
 from salesplan.services.jobs import JobError, job_progress, job_start
 
@@ -187,6 +188,8 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
         f"{counts.rejected:,} rejected, {counts.duplicates:,} duplicates skipped."
     )
     _import_finish(account_import, counts, AccountImport.Status.DONE, message)
+    if counts.created or counts.updated:
+        accounts_data_changed()
     return {
         "rows_in_file": counts.rows,
         "created": counts.created,
