@@ -91,8 +91,14 @@ def account_export_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(accounts_visible_to(request.user).select_related("owner", "owner__team"), pk=pk)
-    return render(request, "accounts/account_detail.html", {"account": account})
+    visible = accounts_visible_to(request.user)
+    account = get_object_or_404(visible.select_related("owner", "owner__team", "vertical"), pk=pk)
+    # Parent and subsidiaries are shown only where the user may see them, like every other account.
+    parent = visible.filter(pk=account.parent_id).first() if account.parent_id else None
+    subsidiaries = list(visible.filter(parent=account).order_by("name")[:50])
+    return render(
+        request, "accounts/account_detail.html", {"account": account, "parent": parent, "subsidiaries": subsidiaries}
+    )
 
 
 # --- Verticals ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -77,7 +78,14 @@ def account_import_list(request: HttpRequest) -> HttpResponse:
 def account_import_upload(request: HttpRequest) -> HttpResponse:
     _require_leader(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    too_large = ""
+    if getattr(request, "upload_too_large", False):
+        form = ImportUploadForm()
+        too_large = (
+            f"The file is larger than the {settings.IMPORT_MAX_UPLOAD_BYTES / 1e6:,.0f} MB limit. Split it "
+            "into smaller files, or ask your administrator to raise IMPORT_MAX_UPLOAD_BYTES."
+        )
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             account_import = account_import_create(file=upload, name=upload.name, user=request.user)
@@ -85,7 +93,7 @@ def account_import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             return redirect(account_import)
-    return render(request, "accounts/import_upload.html", {"form": form})
+    return render(request, "accounts/import_upload.html", {"form": form, "too_large": too_large})
 
 
 def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:

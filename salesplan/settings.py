@@ -165,7 +165,13 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Uploads: anything bigger than this is streamed to disk rather than held in memory.
+# Uploads: files past IMPORT_MAX_UPLOAD_BYTES are cut off while they arrive; anything bigger than
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to disk rather than held in memory.
+FILE_UPLOAD_HANDLERS = [
+    "salesplan.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -143,3 +143,13 @@ def test_account_page_shows_wallet_share(client, org, market):
     page = client.get(market["a1"].get_absolute_url()).content.decode()
     assert "40%" in page
     assert "$100.0K" in page
+
+
+def test_account_page_links_parent_and_subsidiaries_the_user_may_see(client, org):
+    parent = AccountFactory(owner=org["rep_a1"], name="Parent Holdings")
+    AccountFactory(owner=org["rep_a1"], name="Visible Sub", parent=parent)
+    AccountFactory(owner=org["rep_b1"], name="Hidden Sub", parent=parent)
+    client.force_login(org["rep_a1"])
+    page = client.get(parent.get_absolute_url()).content.decode()
+    assert "Visible Sub" in page
+    assert "Hidden Sub" not in page

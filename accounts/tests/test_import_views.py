@@ -240,3 +240,11 @@ def test_a_refused_import_can_take_its_valid_rows(client, org, django_capture_on
     account_import.refresh_from_db()
     assert (account_import.status, account_import.created, account_import.rejected) == ("done", 1, 1)
     assert Account.objects.get().name == "Walmart"
+
+
+def test_an_upload_past_the_limit_is_cut_off_and_explained(client, org, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1_000
+    client.force_login(org["leader"])
+    response = _upload(client, "Company\n" + "Acme Widgets Incorporated\n" * 200)
+    assert "larger than the 0 MB limit" in response.content.decode()
+    assert not AccountImport.objects.exists()
