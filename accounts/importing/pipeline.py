@@ -467,6 +467,10 @@ class ImportPipeline:
         usable = "r.ok = 1 AND r.dup_of IS NULL"
         now = timezone.now()
         with transaction.atomic():
+            if self.postgres:
+                # Check foreign keys as each row is written instead of queueing a million checks for
+                # the commit; every key the merge writes already exists.
+                self._sql("SET CONSTRAINTS ALL IMMEDIATE")
             self._verticals()
             changed = (
                 " OR ".join(
