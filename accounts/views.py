@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -24,6 +24,7 @@ from accounts.selectors import (
 )
 from accounts.services.exports import EXPORT_HEADER, accounts_for_export, export_rows
 from accounts.services.verticals import industry_map, vertical_create
+from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
 from salesplan.listing import list_paginate, list_sort
 from salesplan.selectors import jobs_visible_to
@@ -106,8 +107,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def vertical_list(request: HttpRequest) -> HttpResponse:
     """The managed vertical list and the industries mapped onto it; unmapped industries stand out."""
-    if not request.user.is_leader:
-        raise PermissionDenied("Only a sales leader manages verticals.")
+    require_leader(request, "manage verticals")
     form = VerticalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,8 +142,7 @@ def vertical_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def industry_mapping_update(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_leader:
-        raise PermissionDenied("Only a sales leader manages verticals.")
+    require_leader(request, "manage verticals")
     mapping = get_object_or_404(IndustryMapping, pk=pk)
     vertical_id = request.POST.get("vertical") or None
     vertical = get_object_or_404(Vertical, pk=vertical_id) if vertical_id else None

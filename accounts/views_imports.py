@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,17 +24,13 @@ from accounts.services.imports import (
     account_import_preview,
     account_import_start,
 )
+from salesplan.access import require_leader
 from salesplan.exports import csv_response
 from salesplan.listing import list_paginate, list_sort
 
 
-def _require_leader(request: HttpRequest) -> None:
-    if not request.user.is_leader:
-        raise PermissionDenied("Only a sales leader imports accounts.")
-
-
 def account_import_list(request: HttpRequest) -> HttpResponse:
-    _require_leader(request)
+    require_leader(request, "import accounts")
     qs, sorting = list_sort(
         request,
         imports_visible_to(request.user),
@@ -76,7 +72,7 @@ def account_import_list(request: HttpRequest) -> HttpResponse:
 
 
 def account_import_upload(request: HttpRequest) -> HttpResponse:
-    _require_leader(request)
+    require_leader(request, "import accounts")
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     too_large = ""
     if getattr(request, "upload_too_large", False):

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from salesplan.access import require_leader
 from salesplan.dashboard import home_panels_for
 from salesplan.exports import csv_response
 from salesplan.filters import JobFilter, PlanFilter, UserFilter
@@ -27,11 +28,6 @@ from salesplan.selectors import (
 from salesplan.services import people, plans
 from salesplan.services.demo import demo_logins
 from salesplan.services.jobs import job_kind_get, job_start
-
-
-def _require_leader(request: HttpRequest) -> None:
-    if not request.user.is_leader:
-        raise PermissionDenied("Only a sales leader can do this.")
 
 
 def _form_errors_from(form: object, exc: ValidationError) -> None:
@@ -103,7 +99,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def plan_create(request: HttpRequest) -> HttpResponse:
-    _require_leader(request)
+    require_leader(request)
     form = PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -118,7 +114,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
-    _require_leader(request)
+    require_leader(request)
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,7 +130,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(plans_visible_to(request.user), pk=pk)
-    _require_leader(request)
+    require_leader(request)
     if request.POST.get("action") == "unpublish":
         plans.plan_unpublish(plan=plan)
         messages.info(request, "The plan is a draft again; only sales leaders see it.")
@@ -192,7 +188,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
-    _require_leader(request)
+    require_leader(request)
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -209,7 +205,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(users_visible_to(request.user), pk=pk)
-    _require_leader(request)
+    require_leader(request)
     form = UserForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -252,7 +248,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def team_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    _require_leader(request)
+    require_leader(request)
     team = get_object_or_404(teams_visible_to(request.user), pk=pk) if pk else None
     form = TeamForm(request.POST or None, instance=team)
     if request.method == "POST" and form.is_valid():
@@ -354,7 +350,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def demo_data_start(request: HttpRequest) -> HttpResponse:
-    _require_leader(request)
+    require_leader(request)
     form = DemoDataForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         job, created = job_start(kind="demo_seed", started_by=request.user, params=form.cleaned_data)
