@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from accounts.models import Account, IndustryMapping, Vertical
@@ -43,12 +43,12 @@ def industry_mappings_refresh() -> int:
     IndustryMapping.objects.bulk_create(
         [IndustryMapping(industry_key=key, industry=industry) for key, industry in new.items()], ignore_conflicts=True
     )
-    updated = 0
-    for mapping in IndustryMapping.objects.exclude(vertical=None):
-        updated += (
-            Account.objects.annotate(industry_key=Lower("industry"))
-            .filter(industry_key=mapping.industry_key)
-            .exclude(vertical=mapping.vertical_id)
-            .update(vertical=mapping.vertical_id)
-        )
-    return updated
+    # One set-based UPDATE: every account takes the vertical its industry maps to.
+    mapped_vertical = IndustryMapping.objects.filter(industry_key=Lower(OuterRef("industry"))).values("vertical")[:1]
+    return (
+        Account.objects.exclude(industry="")
+        .annotate(mapped=Subquery(mapped_vertical))
+        .exclude(vertical=F("mapped"))
+        .filter(mapped__isnull=False)
+        .update(vertical=Subquery(mapped_vertical))
+    )
