@@ -78,6 +78,7 @@ class Account(models.Model):
         blank=True,
         related_name="subsidiaries",
         help_text="The account this one belongs to (a subsidiary's parent company).",
+        db_index=False,  # the partial index below: few accounts have a parent
     )
     # Normalized name (lower case, punctuation and legal suffixes removed) for matching without a domain.
     name_key = models.CharField(max_length=255, blank=True, editable=False)

@@ -71,11 +71,12 @@ MAX_AMOUNT = 10**15  # beyond any real company, and beyond what we store
 
 _APOSTROPHES = re.compile(r"['’‘]")
 _PUNCTUATION = re.compile(r"[.,;:!?\"“”()\[\]{}/\\|@#*+=~^`<>_-]")
-LEGAL_SUFFIX_PATTERN = (
-    r"( (inc|incorporated|llc|l l c|corp|corporation|co|company|ltd|limited|plc|lp|llp|l l p|gmbh|ag|sa|nv|bv))+$"
-)
+LEGAL_SUFFIXES = ("inc", "incorporated", "llc", "l l c", "corp", "corporation", "co", "company", "ltd", "limited",
+                  "plc", "lp", "llp", "l l p", "gmbh", "ag", "sa", "nv", "bv")  # fmt: skip
+LEGAL_SUFFIX_PATTERN = "(?: (?:" + "|".join(LEGAL_SUFFIXES) + "))+$"
 _LEGAL_SUFFIXES = re.compile(LEGAL_SUFFIX_PATTERN)
-DOMAIN_PATTERN = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.[a-z][a-z0-9-]*[a-z0-9]"
+# Groups are non-capturing: the same pattern runs in PostgreSQL, where capturing groups are slow.
+DOMAIN_PATTERN = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z][a-z0-9-]*[a-z0-9]"
 _DOMAIN = re.compile(DOMAIN_PATTERN)
 
 

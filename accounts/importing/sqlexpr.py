@@ -13,11 +13,15 @@ from __future__ import annotations
 from accounts import normalize
 
 _WS = r"E'[ \\t\\r\\n\\f\\v\\u00a0]+'"
+_WS_NEEDED = r"E'[\\t\\r\\n\\f\\v\\u00a0]|  '"  # a cell that needs _WS collapsed
 _TOKENS = ", ".join("'" + t.replace("'", "''") + "'" for t in sorted(normalize.BLANK_TOKENS))
 _SCALES = ", ".join(f"'{k}'" for k in normalize.SCALE)
 _SCALE_CASE = " ".join(f"WHEN '{k}' THEN {v}" for k, v in normalize.SCALE.items())
 _DOMAIN_RE = "^" + normalize.DOMAIN_PATTERN + "$"
-_LEGAL_RE = normalize.LEGAL_SUFFIX_PATTERN
+# The legal suffixes matched on the reversed name: anchored at the start, a regex fails fast on the
+# names that have none, where the same pattern anchored at the end is tried from every position.
+# Groups are non-capturing: PostgreSQL runs a regex with capturing groups several times slower.
+_LEGAL_REVERSED_RE = "^(?:(?:" + "|".join(s[::-1] for s in normalize.LEGAL_SUFFIXES) + ") )+"
 _PUNCT_RE = r"""[.,;:!?"“”()\[\]{}/\\|@#*+=~^`<>_-]"""
 _DIGITS = "'0123456789.'"
 
@@ -45,36 +49,60 @@ class PostgresRules:
 
     def clean(self, raw: str) -> str:
         unescaped = f"CASE WHEN strpos({raw}, '&') > 0 THEN sp_unescape({raw}) ELSE {raw} END"
-        return f"btrim(regexp_replace({unescaped}, {_WS}, ' ', 'g'), ' ')"
+        return f"btrim({self._collapse(unescaped, _WS_NEEDED, _WS)}, ' ')"
 
-    def name_words(self, raw: str) -> str:
-        """The name reduced to lower-case words ("&" as "and"), before legal suffixes are dropped."""
-        value = f"regexp_replace(lower({self.clean(raw)}), '[''’‘]', '', 'g')"
-        value = f"regexp_replace(replace({value}, '&', ' and '), {_q(_PUNCT_RE)}, ' ', 'g')"
-        return f"btrim(regexp_replace({value}, {_WS}, ' ', 'g'), ' ')"
+    @staticmethod
+    def _collapse(value: str, needed: str, pattern: str) -> str:
+        """Runs of whitespace as one space; the regex replace (costly) only where a cell needs it."""
+        return f"CASE WHEN {value} ~ {needed} THEN regexp_replace({value}, {pattern}, ' ', 'g') ELSE {value} END"
 
     def compact(self, raw: str) -> str:
-        """An amount cell compacted (see normalize.compact_amount), once in step A for step B to read."""
+        """An amount cell compacted (see normalize.compact_amount)."""
         ascii_drop = "E" + _q(_escape("".join(c for c in normalize.COMPACT_DROP if c.isascii())))
         value = f"translate(replace(replace(lower({raw}), 'us$', ''), 'usd', ''), {ascii_drop}, '')"
         for char in (c for c in normalize.COMPACT_DROP if not c.isascii()):
             value = f"replace({value}, {_q(char)}, '')"
         return value
 
-    def amount_parts(self, raw: str) -> tuple[str, str, str]:
-        """(number, scale word, negative?) of an amount cell, for step B to combine without recomputing."""
-        compact = self.compact(raw)
-        digits = f"replace({compact}, '-', '')"
-        number = f"left({digits}, length({digits}) - length(ltrim({digits}, {_DIGITS})))"
-        scale = f"rtrim(ltrim({digits}, {_DIGITS}), '.')"
-        return number, scale, f"(strpos({compact}, '-') > 0 OR strpos({raw}, '(') > 0)"
+    def read_levels(self, cells: list[tuple[int, str]]) -> list[dict[str, str]]:
+        """Step A as levels of SELECT expressions over raw cells ``q.c<i>`` read as the given kinds.
 
-    def domain_candidate(self, raw: str) -> str:
-        """A web address stripped to its host (not yet validated), once in step A."""
-        value = f"lower({self.clean(raw)})"
-        for pattern in (r"^[a-z][a-z0-9+.-]*://", "^[^@/]*@", "[:/?#].*$", r"^www[0-9]*\."):
-            value = f"regexp_replace({value}, {_q(pattern)}, '')"
-        return f"rtrim({value}, '.')"
+        PostgreSQL computes an expression as often as it is written, so a value that several later
+        expressions need is computed in one level and read by name (``q.<alias>``) in the next.
+        Output per cell: ``t<i>`` cleaned text; for amounts the number ``m<i>``, scale word ``s<i>``
+        and sign ``n<i>``; for web addresses the host candidate ``u<i>``; for the name ``name_words``.
+        """
+        levels: list[dict[str, str]] = [{}, {}, {}, {}, {}, {}]
+        one, two, three, four, five, six = levels
+        for i, kind in cells:
+            one[f"t{i}"] = self.clean(f"q.c{i}")
+            if kind in {"money", "count"}:
+                one[f"_d{i}"] = f"replace({self.compact(f'q.c{i}')}, '-', '')"
+                # "-" survives compacting unchanged, so the sign reads the raw cell.
+                one[f"n{i}"] = f"(strpos(q.c{i}, '-') > 0 OR strpos(q.c{i}, '(') > 0)"
+                two[f"m{i}"] = f"left(q._d{i}, length(q._d{i}) - length(ltrim(q._d{i}, {_DIGITS})))"
+                two[f"s{i}"] = f"rtrim(ltrim(q._d{i}, {_DIGITS}), '.')"
+            if kind in {"domain", "website"}:
+                u = f"q.u{i}"
+                two[f"u{i}"] = f"lower(q.t{i})"
+                # Each regex replace runs only where a cheap test says it can change the value.
+                three[f"u{i}"] = (
+                    f"CASE WHEN {u} LIKE 'https://%%' THEN substr({u}, 9) WHEN {u} LIKE 'http://%%' "
+                    f"THEN substr({u}, 8) WHEN strpos({u}, '://') > 0 "
+                    f"THEN regexp_replace({u}, '^[a-z][a-z0-9+.-]*://', '') ELSE {u} END"
+                )
+                four[f"u{i}"] = f"CASE WHEN strpos({u}, '@') > 0 THEN regexp_replace({u}, '^[^@/]*@', '') ELSE {u} END"
+                five[f"u{i}"] = f"CASE WHEN {u} ~ '[:/?#]' THEN regexp_replace({u}, '[:/?#].*$', '') ELSE {u} END"
+                six[f"u{i}"] = (
+                    f"rtrim(CASE WHEN {u} LIKE 'www.%%' THEN substr({u}, 5) WHEN {u} LIKE 'www%%' "
+                    f"THEN regexp_replace({u}, '^www[0-9]*\\.', '') ELSE {u} END, '.')"
+                )
+            if kind == "name":
+                # Lower-case words, "&" as "and", no apostrophes or punctuation; legal suffixes go in step B.
+                words = f"replace(replace(replace(lower(q.t{i}), '''', ''), '’', ''), '‘', '')"
+                two["_w"] = f"regexp_replace(replace({words}, '&', ' and '), {_q(_PUNCT_RE)}, ' ', 'g')"
+                three["name_words"] = f"btrim({self._collapse('q._w', _q('  '), _q(' {2,}'))}, ' ')"
+        return [level for level in levels if level]
 
     # --- step B -----------------------------------------------------------------------------------
 
@@ -85,31 +113,40 @@ class PostgresRules:
         return f"({t} IS NULL OR lower({t}) IN ({_TOKENS}))"
 
     def key(self, t: str) -> str:
-        return f"lower({self.text(t)})"
+        """The cell as looked up in the alias table (which holds no blank tokens, so a blank finds nothing)."""
+        return f"lower({t})"
 
-    def _amount(self, t: str, number: str, scale: str, unit: int) -> str:
-        """The absolute amount, or NULL, from step A's number and scale columns."""
+    def website(self, t: str) -> str:
+        return (
+            f"CASE WHEN {self.is_blank(t)} THEN NULL WHEN lower({t}) LIKE 'http://%%' OR lower({t}) LIKE 'https://%%' "
+            f"THEN {t} ELSE 'https://' || {t} END"
+        )
+
+    def _amount(self, number: str, scale: str, unit: int) -> str:
+        """The absolute amount, or NULL, from step A's number and scale columns.
+
+        A blank cell needs no test of its own: no blank token starts with a digit, so none has a number.
+        """
         valid = (
-            f"NOT {self.is_blank(t)} AND replace({number}, '.', '') <> '' "
+            f"replace({number}, '.', '') <> '' "
             f"AND length({number}) - length(replace({number}, '.', '')) <= 1 AND {scale} IN ('', {_SCALES})"
         )
         return f"CASE WHEN {valid} THEN {number}::numeric * CASE {scale} WHEN '' THEN {int(unit)} {_SCALE_CASE} END END"
 
+    @staticmethod
+    def _below_max(amount: str) -> str:
+        """``amount`` if under MAX_AMOUNT, else NULL, naming ``amount`` once (LEAST skips a NULL)."""
+        return f"NULLIF(LEAST({amount}, {normalize.MAX_AMOUNT}), {normalize.MAX_AMOUNT})"
+
     def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
         number, scale, negative = parts
-        rounded = f"round({self._amount(t, number, scale, unit)})"
-        return (
-            f"CASE WHEN {rounded} < {normalize.MAX_AMOUNT} THEN "
-            f"(CASE WHEN {negative} THEN -1 ELSE 1 END * {rounded})::bigint END"
-        )
+        rounded = self._below_max(f"round({self._amount(number, scale, unit)})")
+        return f"(CASE WHEN {negative} THEN -1 ELSE 1 END * {rounded})::bigint"
 
     def count(self, t: str, parts: tuple[str, str, str]) -> str:
         number, scale, negative = parts
-        amount = self._amount(t, number, scale, 1)
-        return (
-            f"CASE WHEN NOT {negative} AND {amount} = trunc({amount}) AND {amount} < {normalize.MAX_AMOUNT} "
-            f"THEN {amount}::bigint END"
-        )
+        amount = self._amount(number, scale, 1)
+        return f"CASE WHEN NOT {negative} AND mod({amount}, 1) = 0 THEN {self._below_max(amount)}::bigint END"
 
     def year(self, t: str, latest: int) -> str:
         return (
@@ -121,24 +158,20 @@ class PostgresRules:
         return f"CASE WHEN NOT {self.is_blank(t)} AND {candidate} ~ {_q(_DOMAIN_RE)} THEN {candidate} END"
 
     def name_key(self, words: str) -> str:
-        stripped = f"btrim(regexp_replace({words}, {_q(_LEGAL_RE)}, ''), ' ')"
+        stripped = f"btrim(reverse(regexp_replace(reverse({words}), {_q(_LEGAL_REVERSED_RE)}, '')), ' ')"
         return f"COALESCE(NULLIF({stripped}, ''), {words}, '')"
 
 
 class SqliteRules:
     """Step A copies the raw cell; step B calls the Python rules registered on every connection."""
 
-    def clean(self, raw: str) -> str:
-        return raw
-
-    def name_words(self, raw: str) -> str:
-        return f"sp_name_key({raw})"
-
-    def amount_parts(self, raw: str) -> tuple[str, str, str]:
-        return "NULL", "NULL", "NULL"
-
-    def domain_candidate(self, raw: str) -> str:
-        return "NULL"
+    def read_levels(self, cells: list[tuple[int, str]]) -> list[dict[str, str]]:
+        """Step A copies the cells; the Python rules of step B read them."""
+        level = {f"t{i}": f"q.c{i}" for i, _kind in cells}
+        for i, kind in cells:
+            if kind == "name":
+                level["name_words"] = f"sp_name_key(q.c{i})"
+        return [level]
 
     def text(self, t: str) -> str:
         return f"sp_text({t})"
@@ -148,6 +181,13 @@ class SqliteRules:
 
     def key(self, t: str) -> str:
         return f"sp_key({t})"
+
+    def website(self, t: str) -> str:
+        text = self.text(t)
+        return (
+            f"CASE WHEN {text} IS NULL THEN NULL WHEN lower({text}) LIKE 'http://%%' "
+            f"OR lower({text}) LIKE 'https://%%' THEN {text} ELSE 'https://' || {text} END"
+        )
 
     def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
         return f"sp_money({t}, {int(unit)})"
@@ -167,3 +207,22 @@ class SqliteRules:
 
 def rules_for(vendor: str) -> PostgresRules | SqliteRules:
     return PostgresRules() if vendor == "postgresql" else SqliteRules()
+
+
+def levels_select(levels: list[dict[str, str]], source: str, *, fence: bool) -> str:
+    """One SELECT computing ``levels`` over ``source`` (which has row_no, extra and the raw cells).
+
+    Each level reads the one before it as ``q``; the first reads ``source``. Columns named "_…" are
+    steps on the way, read by a later level but left out of the result. With ``fence``, a volatile
+    (yet parallel-safe) call in every inner level keeps PostgreSQL from merging it into the next,
+    which would write each of its expressions out again wherever the next level names it.
+    """
+    sql, carried = source, []
+    for depth, level in enumerate(levels):
+        last = depth == len(levels) - 1
+        kept = [f"q.{c} AS {c}" for c in carried if c not in level and not (last and c.startswith("_"))]
+        exprs = [f"{expr} AS {alias}" for alias, expr in level.items()]
+        barrier = ", pg_jit_available() AS fence" if fence and not last else ""
+        sql = f"SELECT q.row_no, q.extra, {', '.join(kept + exprs)}{barrier} FROM {sql if depth == 0 else f'({sql})'} q"
+        carried = [c for c in carried if c not in level] + list(level)
+    return sql

@@ -391,3 +391,42 @@ def test_every_field_at_once(run, org):
     )
     assert (parent.current_sales, parent.wallet, parent.postal_code) == (1_500_000, 4_000_000, "10001")
     assert (child.country, child.state, child.lifecycle, child.parent) == ("CA", "Ontario", "former", parent)
+
+
+# --- Bulk loads on PostgreSQL -----------------------------------------------------------------------
+
+
+def _table_shape() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'accounts_account' ORDER BY indexname"
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'accounts_account'::regclass ORDER BY conname"
+        )
+        return indexes, cursor.fetchall()
+
+
+@pytest.mark.postgres
+def test_bulk_load_puts_every_index_and_key_back(run, org, caplog):
+    """An import that at least doubles the table lifts indexes and keys for speed; all come back."""
+    AccountFactory(domain="existing.com", owner=org["rep_a1"])
+    before = _table_shape()
+    lines = ["Company,Website,Revenue,Industry"]
+    lines += [f"Bulk {i} Inc,bulk{i}.com,{i}.5 Million,Software" for i in range(10_000)]
+    with caplog.at_level("DEBUG", logger="accounts.importing.pipeline"):
+        account_import, job = run("\n".join(lines) + "\n")
+    assert "DROP INDEX" in caplog.text  # the bulk path was taken
+    assert job.status == "succeeded", job.error
+    assert account_import.created == 10_000
+    assert _table_shape() == before
+    assert Account.objects.get(domain="bulk42.com").annual_revenue == 42_500_000
+    # The unique domain index is back in force.
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        AccountFactory(domain="bulk42.com")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from accounts import normalize
-from accounts.importing.sqlexpr import PostgresRules
+from accounts.importing.sqlexpr import PostgresRules, levels_select
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -17,24 +17,29 @@ CORPUS = [
     "acme.com.", "http://jbkwellnesslab", "www,j-ldimensional.com", "1.2.3.4", "Lowe&#8217;s Companies, Inc.",
     "AT&amp;T   Inc.", "Procter & Gamble Co.", "Acme, L.L.C.", "\u00a0Société Générale\t", "Inc.", "Tab\there",
     "&#x41;&#66;c &bogus; &#0;", "McDonald's", "Line\nbreak", "  ", "unknown", "$", "€ 1.000", "1,5", ".5", "5.",
-    "(5)", "1e6", "+5", "US$ 3 mn", "3 thousands", "999999999999999999", "None", "#N/A",
+    "(5)", "1e6", "+5", "US$ 3 mn", "3 thousands", "999999999999999999", "None", "#N/A", "HTTPS://WWW.X.COM/a",
+    "www2.acme.com", "wwwacme.com", "www.", "ftp://acme.org", "Acme Inc Inc", "Acme L L C", "Foo Co. Ltd.", "Disco",
+    "Taco Co", "Acme  Corp", "A\u00a0 B", "Lowe’s", "1,000,000,000,000,000", "999999999999999.5", "12.0", "1.5k",
+    "Co", "inc", " co inc", "Ag Sa Nv", "co.uk", "x@y", "http://", "a b  c\r\nd",
 ]  # fmt: skip
 
 
 def _sql_results(value: str, latest: int = 2027) -> dict[str, object]:
-    """Step A and step B of the PostgreSQL import over one cell holding ``value``."""
+    """Step A and step B of the PostgreSQL import over one cell holding ``value``, read as every kind."""
     rules = PostgresRules()
-    number, scale, negative = rules.amount_parts("raw.c")
+    step_a = levels_select(
+        rules.read_levels([(0, "name"), (1, "money"), (2, "website")]),
+        "(SELECT 1 AS row_no, '' AS extra, CAST(%s AS text) AS c0, CAST(%s AS text) AS c1, CAST(%s AS text) AS c2)",
+        fence=True,
+    )
     sql = (
-        f"WITH raw AS (SELECT CAST(%s AS text) AS c), "
-        f"a AS (SELECT {rules.clean('raw.c')} AS t, {rules.name_words('raw.c')} AS w, {number} AS m, {scale} AS s, "
-        f"{negative} AS n, {rules.domain_candidate('raw.c')} AS u FROM raw) "
-        f"SELECT {rules.text('a.t')}, {rules.money('a.t', ('a.m', 'a.s', 'a.n'), 1000)}, "
-        f"{rules.count('a.t', ('a.m', 'a.s', 'a.n'))}, {rules.year('a.t', latest)}, {rules.domain('a.t', 'a.u')}, "
-        f"{rules.name_key('a.w')}, {rules.is_blank('a.t')} FROM a"
+        f"SELECT {rules.text('a.t0')}, {rules.money('a.t1', ('a.m1', 'a.s1', 'a.n1'), 1000)}, "
+        f"{rules.count('a.t1', ('a.m1', 'a.s1', 'a.n1'))}, {rules.year('a.t0', latest)}, "
+        f"{rules.domain('a.t2', 'a.u2')}, {rules.name_key('a.name_words')}, {rules.is_blank('a.t0')} "
+        f"FROM ({step_a}) a"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value])
+        cursor.execute(sql, [value, value, value])
         text, money, count, year, domain, name_key, blank = cursor.fetchone()
     return {
         "text": text,
