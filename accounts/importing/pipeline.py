@@ -235,7 +235,10 @@ class ImportPipeline:
             entries += [("owner", k, str(v)) for k, v in owners.items()]
         entries = [entry for entry in entries if entry[1] not in BLANK_TOKENS]  # a blank cell matches nothing
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {self.alias} VALUES (%s, %s, %s)", entries)
+            for start in range(0, len(entries), 500):  # a few statements, not one round trip per alias
+                chunk = entries[start : start + 500]
+                values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+                cursor.execute(f"INSERT INTO {self.alias} VALUES {values}", [v for entry in chunk for v in entry])
         self._sql(f"CREATE INDEX {self.alias}_idx ON {self.alias} (kind, alias)")
         if self.postgres:
             self._sql(f"ANALYZE {self.alias}")
