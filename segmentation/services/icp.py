@@ -1,0 +1,302 @@
+"""Ideal Customer Profiles: create from the template, version, publish, copy as JSON, score, answer, review."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Account, Vertical
+from salesplan.models import StrategyPlan, User
+from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile, Tier, TierReview
+from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, score_one, score_sql
+
+JSON_FORMAT = "salesplan.icp/1"
+
+# The criteria sales leaders use (the ICP matrix of the method), as a starting point to adjust.
+TEMPLATE: list[dict[str, Any]] = [
+    {"key": "opportunity", "name": "Size of $ opportunity", "kind": "range", "field": "opportunity",
+     "min_value": 250_000, "weight": 10},
+    {"key": "size-sales", "name": "Company size in sales", "kind": "range", "field": "annual_revenue",
+     "min_value": 50_000_000, "max_value": 5_000_000_000, "weight": 8},
+    {"key": "size-employees", "name": "Company size in employees", "kind": "range", "field": "employees",
+     "min_value": 200, "max_value": 20_000, "weight": 6},
+    {"key": "location", "name": "Location", "kind": "category", "field": "country", "values": ["US", "CA"],
+     "weight": 6},
+    {"key": "market-experience", "name": "We have experience in its market", "kind": "category",
+     "field": "vertical", "values": [], "weight": 8},
+    {"key": "application-experience", "name": "We have experience in its application challenges",
+     "kind": "question", "question": "Have we solved its application challenges for similar customers?", "weight": 7},
+    {"key": "growth-market", "name": "Strategic growth market for us", "kind": "category", "field": "vertical",
+     "values": [], "weight": 7},
+    {"key": "terms", "name": "Terms required", "kind": "question",
+     "question": "Are the payment and contract terms it requires acceptable to us?", "weight": 4},
+    {"key": "shipping", "name": "Shipping requirements", "kind": "question",
+     "question": "Can we meet its shipping and delivery requirements?", "weight": 4},
+    {"key": "quality", "name": "Quality requirements", "kind": "question",
+     "question": "Do our quality standards match what it requires?", "weight": 5},
+    {"key": "cultural-fit", "name": "Cultural fit", "kind": "question",
+     "question": "Do its people work the way we do (partnership, pace, decision style)?", "weight": 5},
+    {"key": "budget", "name": "Confirmed budget", "kind": "question",
+     "question": "Has it confirmed a budget for what we sell?", "weight": 8},
+    {"key": "channel", "name": "Channel model", "kind": "question",
+     "question": "Does it buy through a channel we serve (direct, distributor, partner)?", "weight": 4},
+    {"key": "service", "name": "Service requirement", "kind": "question",
+     "question": "Can we deliver the service level it expects?", "weight": 5},
+]  # fmt: skip
+
+_CRITERION_FIELDS = (
+    "key",
+    "name",
+    "kind",
+    "field",
+    "min_value",
+    "max_value",
+    "values",
+    "expected",
+    "weight",
+    "question",
+)
+
+
+# --- Profiles -------------------------------------------------------------------------------------------
+
+
+def _criterion_clean(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """A criterion's fields checked; ValidationError naming ``where`` and the field otherwise."""
+    kind = data.get("kind")
+    if kind not in Criterion.Kind.values:
+        raise ValidationError(f"{where}: kind must be one of {', '.join(Criterion.Kind.values)} (got {kind!r}).")
+    field = data.get("field") or ""
+    allowed = {"range": RANGE_FIELDS, "category": CATEGORY_FIELDS, "fact": FACTS, "question": {"": ""}}[kind]
+    if field not in allowed:
+        raise ValidationError(f"{where}: field {field!r} cannot be used by a {kind} criterion.")
+    weight = data.get("weight", 5)
+    if not isinstance(weight, int) or not 1 <= weight <= 100:
+        raise ValidationError(f"{where}: weight must be a whole number from 1 to 100 (got {weight!r}).")
+    for bound in ("min_value", "max_value"):
+        if data.get(bound) is not None and not isinstance(data[bound], int):
+            raise ValidationError(f"{where}: {bound} must be a whole number (got {data[bound]!r}).")
+    if kind == "range" and data.get("min_value") is None and data.get("max_value") is None:
+        raise ValidationError(f"{where}: a range needs a minimum, a maximum or both.")
+    if None not in (data.get("min_value"), data.get("max_value")) and data["min_value"] > data["max_value"]:
+        raise ValidationError(f"{where}: the minimum is above the maximum.")
+    values = data.get("values") or []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValidationError(f"{where}: values must be a list of texts.")
+    if not data.get("key") or not data.get("name"):
+        raise ValidationError(f"{where}: a criterion needs a key and a name.")
+    cleaned = {f: data.get(f) for f in _CRITERION_FIELDS if f in data}
+    cleaned.update({"field": field, "values": values, "weight": weight, "question": data.get("question") or ""})
+    return cleaned
+
+
+def _criteria_create(icp: IdealCustomerProfile, items: list[dict[str, Any]]) -> None:
+    keys = set()
+    rows = []
+    for position, item in enumerate(items):
+        cleaned = _criterion_clean(item, f"criterion {position + 1} ({item.get('name') or item.get('key') or '?'})")
+        if cleaned["key"] in keys:
+            raise ValidationError(f"Two criteria share the key {cleaned['key']!r}.")
+        keys.add(cleaned["key"])
+        rows.append(Criterion(icp=icp, position=position, **cleaned))
+    Criterion.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def icp_create(
+    *, plan: StrategyPlan, user: User | None, name: str, criteria: list[dict[str, Any]] | None = None, **fields: Any
+) -> IdealCustomerProfile:
+    """A new draft profile, with the template's criteria unless others are given."""
+    icp = IdealCustomerProfile(plan=plan, name=name, created_by=user, **fields)
+    icp.full_clean()
+    icp.save()
+    _criteria_create(icp, TEMPLATE if criteria is None else criteria)
+    return icp
+
+
+@transaction.atomic
+def icp_new_version(icp: IdealCustomerProfile, *, user: User | None) -> IdealCustomerProfile:
+    """A draft copy to edit, one version up; the published one stays in force until this one is published."""
+    draft = IdealCustomerProfile.objects.filter(lineage=icp.lineage, status=IdealCustomerProfile.Status.DRAFT).first()
+    if draft:
+        return draft
+    latest = IdealCustomerProfile.objects.filter(lineage=icp.lineage).order_by("-version").first()
+    copy = IdealCustomerProfile.objects.create(
+        plan=icp.plan,
+        name=icp.name,
+        description=icp.description,
+        lineage=icp.lineage,
+        version=latest.version + 1,
+        tier_a_min=icp.tier_a_min,
+        tier_b_min=icp.tier_b_min,
+        tier_c_min=icp.tier_c_min,
+        created_by=user,
+    )
+    _criteria_create(copy, [icp_criterion_data(c) for c in icp.criteria.all()])
+    return copy
+
+
+@transaction.atomic
+def icp_publish(icp: IdealCustomerProfile) -> IdealCustomerProfile:
+    if not icp.criteria.exists():
+        raise ValidationError("A profile needs at least one criterion before it is published.")
+    IdealCustomerProfile.objects.filter(lineage=icp.lineage, status=IdealCustomerProfile.Status.PUBLISHED).exclude(
+        pk=icp.pk
+    ).update(status=IdealCustomerProfile.Status.RETIRED)
+    icp.status = IdealCustomerProfile.Status.PUBLISHED
+    icp.published_at = timezone.now()
+    icp.save(update_fields=["status", "published_at", "updated_at"])
+    return icp
+
+
+def icp_criterion_data(criterion: Criterion) -> dict[str, Any]:
+    data = {f: getattr(criterion, f) for f in _CRITERION_FIELDS}
+    return {k: v for k, v in data.items() if v not in (None, "", []) or k in {"key", "name", "kind", "weight"}}
+
+
+def icp_to_json(icp: IdealCustomerProfile) -> dict[str, Any]:
+    """The documented file format (docs/icp-format.md): a profile anyone can version, share or copy."""
+    return {
+        "format": JSON_FORMAT,
+        "name": icp.name,
+        "description": icp.description,
+        "version": icp.version,
+        "tiers": {"A": icp.tier_a_min, "B": icp.tier_b_min, "C": icp.tier_c_min},
+        "criteria": [icp_criterion_data(c) for c in icp.criteria.all()],
+    }
+
+
+def icp_from_json(data: Any, *, plan: StrategyPlan, user: User | None) -> IdealCustomerProfile:
+    """A new draft profile from a file made by ``icp_to_json``; ValidationError says what is wrong and where."""
+    if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
+        raise ValidationError(f'Not a salesplan ICP file: it must be a JSON object with "format": "{JSON_FORMAT}".')
+    tiers = data.get("tiers") or {}
+    criteria = data.get("criteria")
+    if not isinstance(criteria, list) or not criteria:
+        raise ValidationError("The file has no criteria.")
+    if not all(isinstance(item, dict) for item in criteria):
+        raise ValidationError("Every criterion must be a JSON object.")
+    try:
+        thresholds = {f"tier_{t.lower()}_min": int(tiers.get(t, d)) for t, d in (("A", 75), ("B", 50), ("C", 25))}
+    except (TypeError, ValueError):
+        raise ValidationError("tiers must give whole-number scores for A, B and C.") from None
+    return icp_create(
+        plan=plan,
+        user=user,
+        name=str(data.get("name") or "Imported profile")[:120],
+        description=str(data.get("description") or ""),
+        criteria=criteria,
+        **thresholds,
+    )
+
+
+# --- Scoring ---------------------------------------------------------------------------------------------
+
+
+def _vertical_ids() -> dict[str, int]:
+    return dict(Vertical.objects.values_list("name", "id"))
+
+
+def icp_score_all(icp: IdealCustomerProfile, *, progress: Callable[[int, str], None] | None = None) -> int:
+    """Score every account against ``icp`` in one set-based statement, replacing its previous scores.
+
+    Delete and insert run in one transaction: readers see the previous scores until it commits, and a
+    failure leaves them current.
+    """
+    progress = progress or (lambda _percent, _message: None)
+    criteria = list(icp.criteria.all())
+    sql, params = score_sql(icp, criteria, vertical_ids=_vertical_ids(), postgres=connection.vendor == "postgresql")
+    progress(10, f"Scoring every account against {len(criteria)} criteria")
+    started = time.perf_counter()
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL parallel_setup_cost = 0")
+            cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
+        cursor.execute("DELETE FROM segmentation_accountscore WHERE icp_id = %s", [icp.pk])
+        cursor.execute(
+            "INSERT INTO segmentation_accountscore "
+            "(icp_id, account_id, score, matched, unknown, total, coverage, tier, points, scored_at) "
+            f"SELECT %s, s.account_id, s.score, s.matched, s.unknown, s.total, s.coverage, s.tier, s.points, %s "
+            f"FROM ({sql}) s",
+            [icp.pk, now, *params],
+        )
+        count = cursor.rowcount
+        IdealCustomerProfile.objects.filter(pk=icp.pk).update(scored_at=now, scored_count=count)
+    icp.scored_at, icp.scored_count = now, count
+    progress(100, f"Scored {count:,} accounts in {time.perf_counter() - started:.1f} s")
+    return count
+
+
+def icp_score_account(icp: IdealCustomerProfile, account: Account) -> AccountScore:
+    """Score one account at once (after an answer), with the same rules as the set-based scorer."""
+    answers = dict(AccountAnswer.objects.filter(account=account).values_list("key", "answer"))
+    result = score_one(icp, icp.criteria.all(), account, answers)
+    score, _created = AccountScore.objects.update_or_create(
+        icp=icp,
+        account=account,
+        defaults={
+            "score": result.score,
+            "matched": result.matched,
+            "unknown": result.unknown,
+            "total": result.total,
+            "coverage": result.coverage,
+            "tier": result.tier,
+            "points": result.points,
+            "scored_at": timezone.now(),
+        },
+    )
+    return score
+
+
+@transaction.atomic
+def answer_set(*, account: Account, key: str, answer: str, user: User) -> list[AccountScore]:
+    """Record a rep's answer (empty answer: back to unknown) and re-score the account on every scored profile
+    that asks it."""
+    if answer:
+        if answer not in AccountAnswer.Answer.values:
+            raise ValidationError(f"Answer with yes, partly or no (got {answer!r}).")
+        AccountAnswer.objects.update_or_create(
+            account=account, key=key, defaults={"answer": answer, "answered_by": user}
+        )
+    else:
+        AccountAnswer.objects.filter(account=account, key=key).delete()
+    profiles = IdealCustomerProfile.objects.filter(
+        criteria__key=key, criteria__kind=Criterion.Kind.QUESTION, scored_at__isnull=False
+    ).distinct()
+    return [icp_score_account(icp, account) for icp in profiles]
+
+
+# --- Manager confirmation ---------------------------------------------------------------------------------
+
+
+def tier_review(
+    *, account: Account, plan: StrategyPlan, reviewer: User, computed_tier: str, tier: str = "", reason: str = ""
+) -> TierReview:
+    """Confirm the computed tier (no ``tier``) or override it with a reason; every review is kept."""
+    reason = reason.strip()
+    if tier and tier != computed_tier:
+        if tier not in Tier.values:
+            raise ValidationError(f"Choose tier A, B, C or D (got {tier!r}).")
+        if not reason:
+            raise ValidationError("Say why the tier is overridden: the rep and the leader will read it.")
+        action = TierReview.Action.OVERRIDE
+    else:
+        if not computed_tier:
+            raise ValidationError("This account has no score yet, so there is no tier to confirm.")
+        action, tier = TierReview.Action.CONFIRM, computed_tier
+    return TierReview.objects.create(
+        account=account,
+        plan=plan,
+        reviewer=reviewer,
+        action=action,
+        computed_tier=computed_tier,
+        tier=tier,
+        reason=reason,
+    )
