@@ -7,6 +7,7 @@ thread of the web process, so a new user needs nothing but Python. ``DATABASE_UR
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -145,7 +146,11 @@ USE_TZ = True
 
 # --- Static files (whitenoise; every front-end library is vendored under static/vendor) ------------
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js is served from the pinned plotly package itself rather than a vendored copy.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
+]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 if DEBUG:
     # Whitenoise serves from the finders while developing; it only wants the folder to exist.

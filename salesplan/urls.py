@@ -44,5 +44,6 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
     path("accounts/", include("accounts.urls")),
+    path("segmentation/", include("segmentation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -148,7 +148,8 @@ class AccountScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["icp", "account"], name="score_icp_account_unique")]
-        indexes = [models.Index(fields=["icp", "tier", "score"], name="score_icp_tier_idx")]
+        # The matrix's default order (best score first, unknown last) has an index made by migration 0002,
+        # since SQLite cannot declare NULLS LAST in an index.
 
     def __str__(self) -> str:
         return f"{self.score} ({self.tier or 'no tier'})"

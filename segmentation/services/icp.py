@@ -66,7 +66,7 @@ _CRITERION_FIELDS = (
 # --- Profiles -------------------------------------------------------------------------------------------
 
 
-def _criterion_clean(data: dict[str, Any], where: str) -> dict[str, Any]:
+def criterion_clean(data: dict[str, Any], where: str) -> dict[str, Any]:
     """A criterion's fields checked; ValidationError naming ``where`` and the field otherwise."""
     kind = data.get("kind")
     if kind not in Criterion.Kind.values:
@@ -99,7 +99,7 @@ def _criteria_create(icp: IdealCustomerProfile, items: list[dict[str, Any]]) -> 
     keys = set()
     rows = []
     for position, item in enumerate(items):
-        cleaned = _criterion_clean(item, f"criterion {position + 1} ({item.get('name') or item.get('key') or '?'})")
+        cleaned = criterion_clean(item, f"criterion {position + 1} ({item.get('name') or item.get('key') or '?'})")
         if cleaned["key"] in keys:
             raise ValidationError(f"Two criteria share the key {cleaned['key']!r}.")
         keys.add(cleaned["key"])
@@ -300,3 +300,16 @@ def tier_review(
         tier=tier,
         reason=reason,
     )
+
+
+def icp_score_job(*, job: Any, icp_id: int) -> dict[str, Any]:
+    """The scoring job: every account against one profile, with progress on the job page."""
+    from salesplan.services.jobs import JobError, job_progress
+
+    icp = IdealCustomerProfile.objects.filter(pk=icp_id).first()
+    if icp is None:
+        raise JobError("This profile was deleted before it could be scored.")
+    count = icp_score_all(
+        icp, progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message)
+    )
+    return {"icp_id": icp.pk, "scored": count}

@@ -1,5 +1,19 @@
 // salesplan: behaviour shared by every page. Keep it small; htmx does the interactivity.
 document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  // A refused action (400/422) answers with a sentence for the user: show it where they acted.
+  if (xhr && (xhr.status === 400 || xhr.status === 422) && xhr.responseText) {
+    const origin = event.detail.elt;
+    const place = (origin && origin.closest("td")) || origin;
+    const old = place && place.querySelector(".htmx-error");
+    if (old) old.remove();
+    const note = document.createElement("div");
+    note.className = "small text-danger htmx-error";
+    note.setAttribute("role", "alert");
+    note.textContent = xhr.responseText;
+    if (place) place.appendChild(note);
+    return;
+  }
   // A failed poll or swap should say so instead of silently freezing the page.
   const target = event.detail.target;
   if (target && !target.querySelector(".htmx-error")) {

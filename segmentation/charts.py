@@ -1,0 +1,74 @@
+"""Plotly charts of the ICP scores, drawn from aggregates (never from a million rows in Python)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from django.db.models import Count, F, IntegerField, QuerySet
+from django.db.models.functions import Cast, Floor
+
+from segmentation.models import AccountScore
+
+TIER_COLORS = {"A": "#198754", "B": "#0d6efd", "C": "#fd7e14", "D": "#adb5bd"}
+_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def _html(figure: go.Figure, height: int = 320) -> str:
+    figure.update_layout(
+        height=height,
+        margin={"l": 40, "r": 10, "t": 10, "b": 40},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"family": "system-ui, sans-serif", "size": 12},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure.to_html(full_html=False, include_plotlyjs=False, config=_CONFIG)
+
+
+def score_distribution(scores: QuerySet[AccountScore]) -> str:
+    """Accounts per band of 10 points, each bar in the colour of its tier at the band's start."""
+    rows = (
+        scores.filter(score__isnull=False)
+        .annotate(band=Cast(Floor(F("score") / 10), IntegerField()))
+        .order_by()
+        .values_list("band")
+        .annotate(n=Count("pk"))
+    )
+    counts = {min(int(band), 9): 0 for band in range(10)}
+    for band, n in rows:
+        counts[min(int(band), 9)] += n
+    labels = [f"{b * 10}–{b * 10 + 10 if b < 9 else 100}" for b in counts]
+    figure = go.Figure(
+        go.Bar(
+            x=labels,
+            y=list(counts.values()),
+            marker_color="#0d6efd",
+            hovertemplate="%{y:,} accounts<extra>score %{x}</extra>",
+        )
+    )
+    figure.update_xaxes(title_text="ICP score")
+    figure.update_yaxes(title_text="Accounts")
+    return _html(figure)
+
+
+def tiers_by(scores: QuerySet[AccountScore], field: str, label: str, limit: int = 12) -> str:
+    """Stacked bars of tiers for the ``limit`` largest groups of ``field`` (a path from the score)."""
+    rows = list(scores.exclude(tier="").order_by().values_list(field, "tier").annotate(n=Count("pk")))
+    totals: dict[str, int] = {}
+    for group, _tier, n in rows:
+        totals[group or "Unknown"] = totals.get(group or "Unknown", 0) + n
+    groups = sorted(totals, key=lambda g: -totals[g])[:limit]
+    figure = go.Figure()
+    for tier, color in TIER_COLORS.items():
+        by_group = {(g or "Unknown"): n for g, t, n in rows if t == tier}
+        figure.add_bar(
+            name=f"Tier {tier}",
+            y=groups,
+            x=[by_group.get(g, 0) for g in groups],
+            orientation="h",
+            marker_color=color,
+            hovertemplate="%{x:,} accounts<extra>" + f"Tier {tier}" + "</extra>",
+        )
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(autorange="reversed", title_text=label)
+    figure.update_xaxes(title_text="Accounts")
+    return _html(figure, height=max(260, 40 + 28 * len(groups)))

@@ -1,0 +1,61 @@
+"""Filters of the ICP matrix; every choice list is drawn from what the user may see."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from accounts.models import Vertical
+from accounts.selectors import account_state_choices
+from salesplan.filters import StyledFilterSet
+from salesplan.models import User
+from salesplan.selectors import team_members_visible_to
+from segmentation.models import AccountScore, Tier
+
+
+class MatrixFilter(StyledFilterSet):
+    q = django_filters.CharFilter(
+        method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Company or domain"})
+    )
+    tier = django_filters.ChoiceFilter(
+        choices=[*Tier.choices, ("none", "No score")], method="tier_is", empty_label="Any tier"
+    )
+    vertical = django_filters.ModelChoiceFilter(
+        field_name="account__vertical", queryset=Vertical.objects.all(), empty_label="Any vertical", label="Vertical"
+    )
+    state = django_filters.ChoiceFilter(field_name="account__state", choices=[], empty_label="Any state", label="State")
+    owner = django_filters.ModelChoiceFilter(
+        field_name="account__owner", queryset=User.objects.none(), empty_label="Any owner", label="Owner"
+    )
+    review = django_filters.ChoiceFilter(
+        label="Review",
+        choices=[("todo", "Not reviewed yet"), ("confirm", "Confirmed"), ("override", "Overridden")],
+        method="reviewed",
+        empty_label="Reviewed or not",
+    )
+
+    class Meta:
+        model = AccountScore
+        fields = ["q", "tier", "vertical", "state", "owner", "review"]
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["state"].extra["choices"] = [(s, s) for s in account_state_choices(user)]
+        self.filters["owner"].queryset = team_members_visible_to(user).order_by("last_name", "first_name")
+        if user.is_rep:
+            del self.filters["owner"]
+
+    def search(self, queryset: QuerySet[AccountScore], name: str, value: str) -> QuerySet[AccountScore]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(account__name__icontains=value) | Q(account__domain__icontains=value.lower()))
+
+    def tier_is(self, queryset: QuerySet[AccountScore], name: str, value: str) -> QuerySet[AccountScore]:
+        return queryset.filter(tier="" if value == "none" else value)
+
+    def reviewed(self, queryset: QuerySet[AccountScore], name: str, value: str) -> QuerySet[AccountScore]:
+        if value == "todo":
+            return queryset.filter(review_action__isnull=True)
+        return queryset.filter(review_action=value)

@@ -1,0 +1,30 @@
+"""Home-page panels contributed by segmentation (see salesplan.dashboard)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from salesplan.dashboard import HomePanel
+from salesplan.models import User
+from segmentation.models import FOCUS_TIERS, AccountScore
+from segmentation.selectors import icp_current, scores_visible_to, tier_counts
+
+
+def _icp_focus(user: User) -> dict[str, Any]:
+    icp = icp_current(user)
+    if icp is None or not icp.scored_at:
+        return {"icp": icp}
+    scores = AccountScore.objects.filter(icp=icp, account__in=scores_visible_to(user, icp).values("account_id"))
+    top = scores_visible_to(user, icp).filter(tier__in=FOCUS_TIERS).order_by("-score", "-coverage", "account__name")[:8]
+    return {"icp": icp, "counts": tier_counts(scores), "top": top}
+
+
+PANELS = [
+    HomePanel(
+        key="segmentation_focus",
+        template="segmentation/panels/focus.html",
+        context=_icp_focus,
+        roles=frozenset({"leader", "manager", "rep"}),
+        order=20,
+    )
+]

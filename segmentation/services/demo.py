@@ -1,0 +1,70 @@
+"""Demo data of segmentation: a published ICP from the template, answers from reps, scores, reviews."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.db.models import Count
+
+from accounts.models import Account, Vertical
+from salesplan.models import JobRun, Role, StrategyPlan, User
+from salesplan.services.jobs import job_progress
+from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile
+from segmentation.services.icp import icp_create, icp_publish, icp_score_all, tier_review
+
+
+def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None) -> dict[str, Any]:
+    """Once per demo plan: the template profile (markets set to the largest verticals), published and scored."""
+    plan = StrategyPlan.objects.filter(status=StrategyPlan.Status.PUBLISHED).order_by("-fiscal_year_start").first()
+    if plan is None or IdealCustomerProfile.objects.filter(plan=plan).exists():
+        return {"icps_created": 0}
+    rng = random.Random(seed)
+    leader = User.objects.filter(role=Role.LEADER).order_by("pk").first()
+    verticals = list(
+        Vertical.objects.annotate(n=Count("accounts")).filter(n__gt=0).order_by("-n").values_list("name", flat=True)
+    )
+    icp = icp_create(
+        plan=plan,
+        user=leader,
+        name="Mid-market manufacturers",
+        description="Established manufacturers and distributors in North America with a budget for what we sell, "
+        "where our experience shortens the sale.",
+    )
+    icp.criteria.filter(key="market-experience").update(values=verticals[:4])
+    icp.criteria.filter(key="growth-market").update(values=verticals[1:3])
+    icp_publish(icp)
+    # Reps have answered the questions for some of their larger accounts.
+    questions = list(icp.criteria.filter(kind=Criterion.Kind.QUESTION).values_list("key", flat=True))
+    accounts = list(
+        Account.objects.filter(owner__isnull=False).order_by("-annual_revenue").values_list("pk", "owner_id")[:600]
+    )
+    AccountAnswer.objects.bulk_create(
+        [
+            AccountAnswer(
+                account_id=pk, key=key, answer=rng.choices(["yes", "partly", "no"], [5, 3, 2])[0], answered_by_id=owner
+            )
+            for pk, owner in accounts
+            for key in questions
+            if rng.random() < 0.6
+        ],
+        ignore_conflicts=True,
+    )
+    job_progress(job=job, processed=95, total=100, message="Scoring the demo accounts against the ICP")
+    icp_score_all(icp)
+    # Managers have confirmed some tiers and overridden a few, with their reasons.
+    reasons = ["Budget confirmed for next year", "Parent company buys centrally; not a fit", "Strategic logo"]
+    for score in (
+        AccountScore.objects.filter(icp=icp, account__owner__team__manager__isnull=False)
+        .exclude(tier="")
+        .select_related("account__owner__team__manager")
+        .order_by("-score")[:40]
+    ):
+        manager = score.account.owner.team.manager
+        if rng.random() < 0.25:
+            tier = rng.choice([t for t in "ABCD" if t != score.tier])
+            tier_review(account=score.account, plan=plan, reviewer=manager, computed_tier=score.tier, tier=tier,
+                        reason=rng.choice(reasons))  # fmt: skip
+        else:
+            tier_review(account=score.account, plan=plan, reviewer=manager, computed_tier=score.tier)
+    return {"icps_created": 1, "accounts_scored": icp.scored_count}

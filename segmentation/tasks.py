@@ -1,0 +1,13 @@
+"""Celery tasks of segmentation: thin wrappers that load a job and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from salesplan.services.jobs import job_execute
+from segmentation.services.icp import icp_score_job
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def icp_score_task(*, job_id: int) -> None:
+    job_execute(job_id=job_id, service=icp_score_job)
