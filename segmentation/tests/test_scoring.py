@@ -103,11 +103,12 @@ def test_rescoring_is_idempotent_and_names_the_version():
 
 
 def test_vertical_criteria_use_vertical_names():
-    software = Vertical.objects.get_or_create(name="Software & IT")[0]
-    icp = _icp([{"key": "v", "name": "Market", "kind": "category", "field": "vertical", "values": ["Software & IT"],
+    software = Vertical.objects.create(name="Software test vertical")
+    other = Vertical.objects.create(name="Other test vertical")
+    icp = _icp([{"key": "v", "name": "Market", "kind": "category", "field": "vertical", "values": ["Software test vertical"],
                  "weight": 5}])  # fmt: skip
     inside = AccountFactory(vertical=software)
-    outside = AccountFactory(vertical=Vertical.objects.exclude(pk=software.pk).first())
+    outside = AccountFactory(vertical=other)
     unknown = AccountFactory(vertical=None)
     icp_score_all(icp)
     assert [_score(icp, x).points for x in (inside, outside, unknown)] == [[5.0], [0.0], [None]]
@@ -115,7 +116,7 @@ def test_vertical_criteria_use_vertical_names():
 
 def test_set_based_and_single_account_scorers_agree_on_random_accounts(org):
     rng = random.Random(11)
-    verticals = list(Vertical.objects.all()[:6])
+    verticals = [Vertical.objects.create(name=f"Random vertical {i}") for i in range(6)]
     icp = icp_create(plan=PlanFactory(), user=None, name="Template")  # the 14-criterion template
     for criterion in icp.criteria.filter(field="vertical"):
         criterion.values = [v.name for v in rng.sample(verticals, 3)]

@@ -44,9 +44,12 @@ def _matrix(client, user, icp, **params):
 
 def test_each_role_sees_only_its_accounts_in_the_matrix(client, org, world):
     page = _matrix(client, org["rep_a1"], world["icp"]).content.decode()
-    assert "HYPERLINK" in page and "Teammate Co" not in page and "Other Team Co" not in page
+    assert "HYPERLINK" in page
+    assert "Teammate Co" not in page
+    assert "Other Team Co" not in page
     page = _matrix(client, org["manager_a"], world["icp"]).content.decode()
-    assert "Teammate Co" in page and "Other Team Co" not in page
+    assert "Teammate Co" in page
+    assert "Other Team Co" not in page
     page = _matrix(client, org["leader"], world["icp"]).content.decode()
     assert "Other Team Co" in page
 
@@ -76,19 +79,22 @@ def test_only_managers_and_leaders_review_and_only_their_teams(client, org, worl
     assert client.post(url, {"tier": "A", "reason": "x"}).status_code == 404
     client.force_login(org["manager_a"])
     response = client.post(url, {"tier": "D", "reason": "Shrinking"}, HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "overridden to D: Shrinking" in response.content.decode()
+    assert response.status_code == 200
+    assert "overridden to D: Shrinking" in response.content.decode()
     assert TierReview.objects.get().computed_tier == "A"
 
 
 def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world):
     response = _matrix(client, org["rep_a1"], world["icp"], export="csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Company", "Domain", "Owner"] and rows[0][-2:] == ["Revenue (of 5)", "Budget (of 5)"]
+    assert rows[0][:3] == ["Company", "Domain", "Owner"]
+    assert rows[0][-2:] == ["Revenue (of 5)", "Budget (of 5)"]
     assert rows[1][0].startswith("'=HYPERLINK")
     response = _matrix(client, org["rep_a1"], world["icp"], export="xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet["A2"].value.startswith("'=")
-    assert sheet["F2"].value == 100 and sheet["J2"].value == 5  # score and points stay numbers
+    assert sheet["F2"].value == 100
+    assert sheet["J2"].value == 5
 
 
 def test_drafts_are_the_leaders_and_editing_is_the_leaders(client, org, world):
@@ -108,7 +114,8 @@ def test_leader_edits_criteria_and_publishing_starts_scoring(client, org, world,
     url = reverse("icp_edit", args=[draft.pk])
     form = {
         "name": "Edited", "description": "", "tier_a_min": 80, "tier_b_min": 60, "tier_c_min": 30,
-        "criteria-TOTAL_FORMS": 3, "criteria-INITIAL_FORMS": 2, "criteria-MIN_NUM_FORMS": 0, "criteria-MAX_NUM_FORMS": 1000,
+        "criteria-TOTAL_FORMS": 3, "criteria-INITIAL_FORMS": 2,
+        "criteria-MIN_NUM_FORMS": 0, "criteria-MAX_NUM_FORMS": 1000,
     }  # fmt: skip
     for i, c in enumerate(draft.criteria.all()):
         form |= {f"criteria-{i}-id": c.pk, f"criteria-{i}-key": c.key, f"criteria-{i}-name": c.name,
@@ -119,10 +126,12 @@ def test_leader_edits_criteria_and_publishing_starts_scoring(client, org, world,
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {**form, "then": "publish"})
     draft.refresh_from_db()
-    assert draft.status == "published" and draft.tier_a_min == 80
+    assert draft.status == "published"
+    assert draft.tier_a_min == 80
     assert list(draft.criteria.values_list("key", "weight")) == [("rev", 7), ("budget", 7), ("public", 3)]
     job = JobRun.objects.get(kind="icp_score")
-    assert response.url == job.get_absolute_url() and job.status == "succeeded"
+    assert response.url == job.get_absolute_url()
+    assert job.status == "succeeded"
     assert AccountScore.objects.filter(icp=draft).count() == 3
     # A range without bounds is refused with the reason, on the criterion's row.
     draft2 = icp_create(plan=world["plan"], user=org["leader"], name="Bad", criteria=CRITERIA)
@@ -135,11 +144,13 @@ def test_leader_edits_criteria_and_publishing_starts_scoring(client, org, world,
 def test_json_export_and_import_over_http(client, org, world):
     client.force_login(org["leader"])
     data = json.loads(client.get(reverse("icp_export", args=[world["icp"].pk])).content)
-    assert data["format"] == "salesplan.icp/1" and len(data["criteria"]) == 2
+    assert data["format"] == "salesplan.icp/1"
+    assert len(data["criteria"]) == 2
     upload = SimpleUploadedFile("icp.json", json.dumps(data).encode(), content_type="application/json")
     response = client.post(reverse("icp_import"), {"plan": world["plan"].pk, "file": upload})
     imported = IdealCustomerProfile.objects.exclude(lineage=world["icp"].lineage).get()
-    assert response.url == imported.get_absolute_url() and imported.status == "draft"
+    assert response.url == imported.get_absolute_url()
+    assert imported.status == "draft"
     broken = SimpleUploadedFile("icp.json", b"{not json", content_type="application/json")
     response = client.post(reverse("icp_import"), {"plan": world["plan"].pk, "file": broken}, follow=True)
     assert "not valid JSON" in response.content.decode()
@@ -148,7 +159,8 @@ def test_json_export_and_import_over_http(client, org, world):
 def test_account_page_panel_explains_the_score(client, org, world):
     client.force_login(org["rep_a1"])
     page = client.get(reverse("account_icp_panel", args=[world["mine"].pk])).content.decode()
-    assert "Matches 1 of 2 criteria" in page and "not counted" in page
+    assert "Matches 1 of 2 criteria" in page
+    assert "not counted" in page
     assert client.get(reverse("account_icp_panel", args=[world["other"].pk])).status_code == 404
 
 
