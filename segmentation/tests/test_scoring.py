@@ -105,8 +105,8 @@ def test_rescoring_is_idempotent_and_names_the_version():
 def test_vertical_criteria_use_vertical_names():
     software = Vertical.objects.create(name="Software test vertical")
     other = Vertical.objects.create(name="Other test vertical")
-    icp = _icp([{"key": "v", "name": "Market", "kind": "category", "field": "vertical", "values": ["Software test vertical"],
-                 "weight": 5}])  # fmt: skip
+    criterion = {"key": "v", "name": "Market", "kind": "category", "field": "vertical", "weight": 5}
+    icp = _icp([{**criterion, "values": ["Software test vertical"]}])
     inside = AccountFactory(vertical=software)
     outside = AccountFactory(vertical=other)
     unknown = AccountFactory(vertical=None)
