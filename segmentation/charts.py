@@ -31,7 +31,7 @@ def score_distribution(scores: QuerySet[AccountScore]) -> str:
         .annotate(band=Cast(Floor(F("score") / 10), IntegerField()))
         .order_by()
         .values_list("band")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("account_id"))
     )
     counts = {min(int(band), 9): 0 for band in range(10)}
     for band, n in rows:
@@ -52,7 +52,7 @@ def score_distribution(scores: QuerySet[AccountScore]) -> str:
 
 def tiers_by(scores: QuerySet[AccountScore], field: str, label: str, limit: int = 12) -> str:
     """Stacked bars of tiers for the ``limit`` largest groups of ``field`` (a path from the score)."""
-    rows = list(scores.exclude(tier="").order_by().values_list(field, "tier").annotate(n=Count("pk")))
+    rows = list(scores.exclude(tier="").order_by().values_list(field, "tier").annotate(n=Count("account_id")))
     totals: dict[str, int] = {}
     for group, _tier, n in rows:
         totals[group or "Unknown"] = totals.get(group or "Unknown", 0) + n

@@ -135,8 +135,15 @@ class AccountScore(models.Model):
     """One account scored against one profile version. ``points`` holds the points earned per criterion, in
     the profile's criterion order, with null where the account's value is unknown."""
 
-    icp = models.ForeignKey(IdealCustomerProfile, on_delete=models.CASCADE, related_name="scores")
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="icp_scores")
+    # One row per (profile, account): the key itself, with no surrogate id, sequence or second index.
+    pk = models.CompositePrimaryKey("icp", "account")
+    # Written a million at a time by one INSERT … SELECT from the accounts themselves, so every row's keys
+    # exist when written; database-level key checks (a trigger per row) would double the scoring time.
+    # Django still deletes an account's or a profile's scores with it (on_delete).
+    icp = models.ForeignKey(IdealCustomerProfile, on_delete=models.CASCADE, related_name="scores", db_constraint=False)
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="icp_scores", db_constraint=False
+    )
     score = models.DecimalField(max_digits=4, decimal_places=1, null=True, help_text="0–100 over the known criteria")
     matched = models.PositiveSmallIntegerField(default=0)
     unknown = models.PositiveSmallIntegerField(default=0)
@@ -146,10 +153,8 @@ class AccountScore(models.Model):
     points = models.JSONField(default=list)
     scored_at = models.DateTimeField()
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["icp", "account"], name="score_icp_account_unique")]
-        # The matrix's default order (best score first, unknown last) has an index made by migration 0002,
-        # since SQLite cannot declare NULLS LAST in an index.
+    # The matrix's default order (best score first, unknown last) has an index made by migration 0002, since
+    # SQLite cannot declare NULLS LAST in an index.
 
     def __str__(self) -> str:
         return f"{self.score} ({self.tier or 'no tier'})"

@@ -53,7 +53,7 @@ def scores_visible_to(user: User, icp: IdealCustomerProfile) -> QuerySet[Account
 
 
 def tier_counts(scores: QuerySet[AccountScore]) -> dict[str, int]:
-    counts = dict(scores.order_by().values_list("tier").annotate(n=Count("pk")))
+    counts = dict(scores.order_by().values_list("tier").annotate(n=Count("account_id")))
     return {tier: counts.get(tier, 0) for tier in ("A", "B", "C", "D", "")}
 
 
@@ -61,9 +61,9 @@ def focus_and_gap(user: User, icp: IdealCustomerProfile) -> dict[str, Any]:
     """High and moderate scores are the focus list; their $ opportunity against the plan's growth target."""
     scores = AccountScore.objects.filter(icp=icp, account__in=accounts_visible_to(user), tier__in=FOCUS_TIERS)
     opportunity = scores.aggregate(
-        accounts=Count("pk"),
+        accounts=Count("account_id"),
         opportunity=Sum(Coalesce("account__wallet", 0) - Coalesce("account__current_sales", 0)),
-        unknown=Count("pk", filter=Q(account__wallet__isnull=True)),
+        unknown=Count("account_id", filter=Q(account__wallet__isnull=True)),
     )
     plan = icp.plan
     growth = None

@@ -6,9 +6,9 @@ from django.db import migrations
 
 CREATE = {
     "postgresql": "CREATE INDEX score_icp_rank_idx ON segmentation_accountscore "
-    "(icp_id, score DESC NULLS LAST, coverage DESC NULLS LAST, id)",
+    "(icp_id, score DESC NULLS LAST, coverage DESC NULLS LAST, account_id)",
     # SQLite sorts NULLs first in DESC order and cannot index otherwise; the index still serves the sort.
-    "sqlite": "CREATE INDEX score_icp_rank_idx ON segmentation_accountscore (icp_id, score DESC, coverage DESC, id)",
+    "sqlite": "CREATE INDEX score_icp_rank_idx ON segmentation_accountscore (icp_id, score DESC, coverage DESC, account_id)",
 }
 
 
