@@ -1,12 +1,10 @@
-"""Plotly charts of the ICP scores, drawn from aggregates (never from a million rows in Python)."""
+"""Plotly charts of the ICP scores, drawn from the aggregates of selectors.scores_summary."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
-from django.db.models import Count, F, IntegerField, QuerySet
-from django.db.models.functions import Cast, Floor
+from typing import Any
 
-from segmentation.models import AccountScore
+import plotly.graph_objects as go
 
 TIER_COLORS = {"A": "#198754", "B": "#0d6efd", "C": "#fd7e14", "D": "#adb5bd"}
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -24,19 +22,12 @@ def _html(figure: go.Figure, height: int = 320) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False, config=_CONFIG)
 
 
-def score_distribution(scores: QuerySet[AccountScore]) -> str:
-    """Accounts per band of 10 points, each bar in the colour of its tier at the band's start."""
-    rows = (
-        scores.filter(score__isnull=False)
-        .annotate(band=Cast(Floor(F("score") / 10), IntegerField()))
-        .order_by()
-        .values_list("band")
-        .annotate(n=Count("account_id"))
-    )
-    counts = {min(int(band), 9): 0 for band in range(10)}
-    for band, n in rows:
+def score_distribution(bands: list[list[int]]) -> str:
+    """Accounts per band of 10 points (band 10, a score of exactly 100, joins 90–100)."""
+    counts = dict.fromkeys(range(10), 0)
+    for band, n in bands:
         counts[min(int(band), 9)] += n
-    labels = [f"{b * 10}–{b * 10 + 10 if b < 9 else 100}" for b in counts]
+    labels = [f"{b * 10}–{b * 10 + 10}" for b in counts]
     figure = go.Figure(
         go.Bar(
             x=labels,
@@ -50,9 +41,8 @@ def score_distribution(scores: QuerySet[AccountScore]) -> str:
     return _html(figure)
 
 
-def tiers_by(scores: QuerySet[AccountScore], field: str, label: str, limit: int = 12) -> str:
-    """Stacked bars of tiers for the ``limit`` largest groups of ``field`` (a path from the score)."""
-    rows = list(scores.exclude(tier="").order_by().values_list(field, "tier").annotate(n=Count("account_id")))
+def tiers_by(rows: list[list[Any]], label: str, limit: int = 12) -> str:
+    """Stacked bars of tiers for the ``limit`` largest groups; ``rows`` are (group, tier, accounts)."""
     totals: dict[str, int] = {}
     for group, _tier, n in rows:
         totals[group or "Unknown"] = totals.get(group or "Unknown", 0) + n

@@ -12,6 +12,7 @@ from salesplan.filters import StyledFilterSet
 from salesplan.models import User
 from salesplan.selectors import team_members_visible_to
 from segmentation.models import AccountScore, Tier
+from segmentation.selectors import scores_with_reviews
 
 
 class MatrixFilter(StyledFilterSet):
@@ -39,8 +40,9 @@ class MatrixFilter(StyledFilterSet):
         model = AccountScore
         fields = ["q", "tier", "vertical", "state", "owner", "review"]
 
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: User, plan_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.plan_id = plan_id
         self.filters["state"].extra["choices"] = [(s, s) for s in account_state_choices(user)]
         self.filters["owner"].queryset = team_members_visible_to(user).order_by("last_name", "first_name")
         if user.is_rep:
@@ -56,6 +58,7 @@ class MatrixFilter(StyledFilterSet):
         return queryset.filter(tier="" if value == "none" else value)
 
     def reviewed(self, queryset: QuerySet[AccountScore], name: str, value: str) -> QuerySet[AccountScore]:
+        queryset = scores_with_reviews(queryset, self.plan_id)
         if value == "todo":
             return queryset.filter(review_action__isnull=True)
         return queryset.filter(review_action=value)

@@ -50,6 +50,9 @@ class IdealCustomerProfile(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True, help_text="When every account was last scored.")
     scored_count = models.PositiveBigIntegerField(default=0)
+    summary = models.JSONField(
+        default=dict, blank=True, help_text="The whole market's tiers, bands and focus, as of the last scoring."
+    )
 
     class Meta:
         ordering = ["-plan__fiscal_year_start", "name", "-version"]
@@ -140,7 +143,13 @@ class AccountScore(models.Model):
     # Written a million at a time by one INSERT … SELECT from the accounts themselves, so every row's keys
     # exist when written; database-level key checks (a trigger per row) would double the scoring time.
     # Django still deletes an account's or a profile's scores with it (on_delete).
-    icp = models.ForeignKey(IdealCustomerProfile, on_delete=models.CASCADE, related_name="scores", db_constraint=False)
+    icp = models.ForeignKey(
+        IdealCustomerProfile,
+        on_delete=models.CASCADE,
+        related_name="scores",
+        db_constraint=False,
+        db_index=False,  # the key (icp, account) serves every lookup by profile
+    )
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="icp_scores", db_constraint=False
     )

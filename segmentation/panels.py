@@ -6,17 +6,16 @@ from typing import Any
 
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
-from segmentation.models import FOCUS_TIERS, AccountScore
-from segmentation.selectors import icp_current, scores_visible_to, tier_counts
+from segmentation.models import FOCUS_TIERS
+from segmentation.selectors import icp_current, icp_summary, scores_visible_to
 
 
 def _icp_focus(user: User) -> dict[str, Any]:
     icp = icp_current(user)
     if icp is None or not icp.scored_at:
         return {"icp": icp}
-    scores = AccountScore.objects.filter(icp=icp, account__in=scores_visible_to(user, icp).values("account_id"))
     top = scores_visible_to(user, icp).filter(tier__in=FOCUS_TIERS).order_by("-score", "-coverage", "account__name")[:8]
-    return {"icp": icp, "counts": tier_counts(scores), "top": top}
+    return {"icp": icp, "counts": icp_summary(user, icp)["counts"], "top": top}
 
 
 PANELS = [

@@ -31,9 +31,11 @@ from segmentation.selectors import (
     MATRIX_SORT_COLUMNS,
     focus_and_gap,
     icp_current,
+    icp_summary,
     icps_visible_to,
+    reviews_attach,
     scores_visible_to,
-    tier_counts,
+    scores_with_reviews,
 )
 from segmentation.services import icp as icp_services
 
@@ -100,22 +102,23 @@ def icp_import(request: HttpRequest) -> HttpResponse:
 
 def icp_detail(request: HttpRequest, pk: int) -> HttpResponse:
     icp = _icp(request, pk)
-    scores = AccountScore.objects.filter(icp=icp, account__in=accounts_visible_to(request.user))
     versions = icps_visible_to(request.user).filter(lineage=icp.lineage).order_by("-version")
+    summary = icp_summary(request.user, icp)
     context: dict[str, Any] = {
         "icp": icp,
         "criteria": icp.criteria.all(),
         "versions": versions,
-        "counts": tier_counts(scores) if icp.scored_at else None,
+        "counts": summary["counts"] if summary else None,
         "job": _active_score_job(icp),
         "range_fields": RANGE_FIELDS,
         "field_labels": FIELD_LABELS,
+        "as_of_scoring": request.user.is_leader,
     }
-    if icp.scored_at:
-        context["focus"] = focus_and_gap(request.user, icp)
-        context["chart_scores"] = charts.score_distribution(scores)
-        context["chart_verticals"] = charts.tiers_by(scores, "account__vertical__name", "Vertical")
-        context["chart_regions"] = charts.tiers_by(scores, "account__state", "State / region")
+    if summary:
+        context["focus"] = focus_and_gap(request.user, icp, summary)
+        context["chart_scores"] = charts.score_distribution(summary["bands"])
+        context["chart_verticals"] = charts.tiers_by(summary["vertical"], "Vertical")
+        context["chart_regions"] = charts.tiers_by(summary["state"], "State / region")
     return render(request, "segmentation/icp_detail.html", context)
 
 
@@ -239,7 +242,9 @@ def _matrix_rows(icp: IdealCustomerProfile, criteria: list[Criterion], scores: l
 def icp_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     icp = _icp(request, pk)
     criteria = list(icp.criteria.all())
-    filterset = MatrixFilter(request.GET, queryset=scores_visible_to(request.user, icp), user=request.user)
+    filterset = MatrixFilter(
+        request.GET, queryset=scores_visible_to(request.user, icp), user=request.user, plan_id=icp.plan_id
+    )
     qs, sorting = list_sort(request, filterset.qs, columns=MATRIX_SORT_COLUMNS, default="-score")
     file_format = request.GET.get("export", "")
     if file_format == "xlsx" and qs.count() > settings.EXPORT_INLINE_MAX_ROWS:
@@ -249,8 +254,9 @@ def icp_matrix(request: HttpRequest, pk: int) -> HttpResponse:
         query.pop("export")
         return redirect(f"{request.path}?{query.urlencode()}")
     if file_format in {"csv", "xlsx"}:
-        return _matrix_export(icp, criteria, qs, file_format)
+        return _matrix_export(icp, criteria, scores_with_reviews(qs, icp.plan_id), file_format)
     page = list_paginate(request, qs)
+    summary = icp_summary(request.user, icp)
     return render(
         request,
         "segmentation/matrix.html",
@@ -258,11 +264,11 @@ def icp_matrix(request: HttpRequest, pk: int) -> HttpResponse:
             "icp": icp,
             "criteria": criteria,
             "page": page,
-            "rows": _matrix_rows(icp, criteria, list(page.object_list)),
+            "rows": _matrix_rows(icp, criteria, reviews_attach(list(page.object_list), icp.plan_id)),
             "filter": filterset,
             "sorting": sorting,
             "xlsx_export": True,
-            "focus": focus_and_gap(request.user, icp) if icp.scored_at else None,
+            "focus": focus_and_gap(request.user, icp, summary) if summary else None,
             "can_review": not request.user.is_rep,
             "review_form": TierReviewForm(),
         },
@@ -305,6 +311,7 @@ def _matrix_export(icp: IdealCustomerProfile, criteria: list[Criterion], qs: Any
 
 def _matrix_row_response(request: HttpRequest, icp: IdealCustomerProfile, account_id: int) -> HttpResponse:
     score = get_object_or_404(scores_visible_to(request.user, icp), account_id=account_id)
+    reviews_attach([score], icp.plan_id)
     criteria = list(icp.criteria.all())
     return render(
         request,
@@ -381,6 +388,8 @@ def account_icp_panel(request: HttpRequest, account_id: int) -> HttpResponse:
         criteria = list(icp.criteria.all())
         answers = dict(AccountAnswer.objects.filter(account=account).values_list("key", "answer"))
         score = scores_visible_to(request.user, icp).filter(account=account).first()
+        if score:
+            reviews_attach([score], icp.plan_id)
         points = list(score.points) if score else []
         points += [None] * (len(criteria) - len(points))
         context.update(

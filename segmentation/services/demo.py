@@ -11,7 +11,7 @@ from accounts.models import Account, Vertical
 from salesplan.models import JobRun, Role, StrategyPlan, User
 from salesplan.services.jobs import job_progress
 from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile
-from segmentation.services.icp import icp_create, icp_publish, icp_score_all, tier_review
+from segmentation.services.icp import icp_create, icp_publish, icp_score_all, icp_summary_refresh, tier_review
 
 
 def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None) -> dict[str, Any]:
@@ -52,6 +52,7 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
     )
     job_progress(job=job, processed=95, total=100, message="Scoring the demo accounts against the ICP")
     icp_score_all(icp)
+    icp_summary_refresh(icp)
     # Managers have confirmed some tiers and overridden a few, with their reasons.
     reasons = ["Budget confirmed for next year", "Parent company buys centrally; not a fit", "Strategic logo"]
     for score in (

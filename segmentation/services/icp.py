@@ -270,9 +270,21 @@ def icp_score_all(icp: IdealCustomerProfile, *, progress: Callable[[int, str], N
             )
             cursor.execute("DROP TABLE sp_new_scores")
         IdealCustomerProfile.objects.filter(pk=icp.pk).update(scored_at=now, scored_count=count)
+        if postgres:
+            cursor.execute(f"ANALYZE {table}")  # a million rows moved: the planner must know
     icp.scored_at, icp.scored_count = now, count
     progress(100, f"Scored {count:,} accounts in {time.perf_counter() - started:.1f} s")
     return count
+
+
+def icp_summary_refresh(icp: IdealCustomerProfile) -> dict[str, Any]:
+    """Store the whole market's summary (tier counts, score bands, tiers by vertical and state, focus) so
+    the leader's pages read it instead of aggregating a million scores on every view."""
+    from segmentation.selectors import scores_summary
+
+    icp.summary = scores_summary(AccountScore.objects.filter(icp=icp))
+    IdealCustomerProfile.objects.filter(pk=icp.pk).update(summary=icp.summary)
+    return icp.summary
 
 
 def icp_score_account(icp: IdealCustomerProfile, account: Account) -> AccountScore:
@@ -308,10 +320,15 @@ def answer_set(*, account: Account, key: str, answer: str, user: User) -> list[A
         )
     else:
         AccountAnswer.objects.filter(account=account, key=key).delete()
+    from segmentation.selectors import icp_scores_changed
+
     profiles = IdealCustomerProfile.objects.filter(
         criteria__key=key, criteria__kind=Criterion.Kind.QUESTION, scored_at__isnull=False
     ).distinct()
-    return [icp_score_account(icp, account) for icp in profiles]
+    scores = [icp_score_account(icp, account) for icp in profiles]
+    for icp in profiles:
+        transaction.on_commit(lambda pk=icp.pk: icp_scores_changed(pk))
+    return scores
 
 
 # --- Manager confirmation ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from segmentation.models import IdealCustomerProfile
-from segmentation.services.icp import icp_score_all
+from segmentation.services.icp import icp_score_all, icp_summary_refresh
 
 
 class Command(BaseCommand):
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         if profile is None:
             raise CommandError(f"No Ideal Customer Profile has id {icp}.")
         count = icp_score_all(profile, progress=lambda _p, message: self.stdout.write(message))
-        tiers = {t: profile.scores.filter(tier=t).count() for t in "ABCD"}
+        tiers = icp_summary_refresh(profile)["counts"]
         self.stdout.write(
             self.style.SUCCESS(f"Scored {count:,} accounts against {profile}: ")
-            + " · ".join(f"{t} {n:,}" for t, n in tiers.items())
+            + " · ".join(f"{t} {n:,}" for t, n in tiers.items() if t)
         )
