@@ -67,6 +67,20 @@ class CriterionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["key"].required = False
+        # The criteria are edited as a table: compact widgets, placeholders instead of labels.
+        placeholders = {"values": "Values, comma-separated", "question": "The question the rep answers",
+                        "min_value": "no minimum", "max_value": "no maximum"}  # fmt: skip
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                widget.attrs["class"] = "form-control form-control-sm"
+            if name in placeholders:
+                widget.attrs["placeholder"] = placeholders[name]
+            widget.attrs["aria-label"] = field.label
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
