@@ -269,6 +269,15 @@ def icp_matrix(request: HttpRequest, pk: int) -> HttpResponse:
             "sorting": sorting,
             "xlsx_export": True,
             "focus": focus_and_gap(request.user, icp, summary) if summary else None,
+            "charts": (
+                [
+                    ("Score distribution", charts.score_distribution(summary["bands"])),
+                    ("Tiers by vertical", charts.tiers_by(summary["vertical"], "Vertical")),
+                    ("Tiers by state / region", charts.tiers_by(summary["state"], "State / region")),
+                ]
+                if summary
+                else []
+            ),
             "can_review": not request.user.is_rep,
             "review_form": TierReviewForm(),
         },

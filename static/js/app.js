@@ -23,3 +23,8 @@ document.addEventListener("htmx:responseError", (event) => {
     target.appendChild(note);
   }
 });
+
+// Charts drawn inside a closed <details> have no size yet: redraw them when it opens.
+document.addEventListener("toggle", (event) => {
+  if (event.target.tagName === "DETAILS" && event.target.open) window.dispatchEvent(new Event("resize"));
+}, true);
