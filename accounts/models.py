@@ -205,3 +205,26 @@ class ImportIssue(models.Model):
 
     def __str__(self) -> str:
         return f"Row {self.row}, {self.column}: {self.reason}"
+
+
+class AccountTerritory(models.Model):
+    """Which territory of a design an account falls in (none: the account is unassigned in that design).
+
+    Written a million at a time by the assignment rules (segmentation), read by ``accounts_visible_to``
+    through the published design: a rep sees the accounts of their territories.
+    """
+
+    pk = models.CompositePrimaryKey("design", "account")
+    design = models.ForeignKey(
+        "salesplan.TerritoryDesign", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="territories", db_constraint=False)
+    territory = models.ForeignKey(
+        "salesplan.Territory", on_delete=models.CASCADE, related_name="accounts", db_constraint=False, db_index=False
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["design", "territory", "account"], name="account_territory_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} in {self.territory_id}"

@@ -6,9 +6,9 @@ from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Lower
 
-from accounts.models import Account, AccountImport, IndustryMapping, Lifecycle, Vertical
-from salesplan.models import User
-from salesplan.selectors import users_visible_to
+from accounts.models import Account, AccountImport, AccountTerritory, IndustryMapping, Lifecycle, Vertical
+from salesplan.models import TerritoryRep, User
+from salesplan.selectors import territory_design_published_id, users_visible_to
 
 # The columns the account list sorts by (URL key -> fields), shared by the list and its exports.
 ACCOUNT_SORT_COLUMNS: dict[str, str | tuple[str, ...]] = {
@@ -19,14 +19,22 @@ ACCOUNT_SORT_COLUMNS: dict[str, str | tuple[str, ...]] = {
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:
-    """The one access rule for accounts: a leader sees all; others see what they or their reps own.
+    """The one access rule for accounts: a leader sees all; a manager or rep sees the accounts they (or
+    their reps) own and the accounts of their (their reps') territories in the published design.
 
-    Territory coverage widens this later; every page, filter choice list and export starts here.
+    Every page, filter choice list, chart and export starts here.
     """
     qs = Account.objects.all()
     if user.is_leader:
         return qs
-    return qs.filter(owner__in=users_visible_to(user).values("pk"))
+    people = users_visible_to(user).values("pk")
+    visible = Q(owner__in=people)
+    design_id = territory_design_published_id()
+    if design_id is not None:
+        territories = TerritoryRep.objects.filter(rep__in=people, territory__design_id=design_id).values("territory_id")
+        in_territories = AccountTerritory.objects.filter(design_id=design_id, territory__in=territories)
+        visible |= Q(pk__in=in_territories.values("account"))
+    return qs.filter(visible)
 
 
 def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:

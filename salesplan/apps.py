@@ -27,3 +27,13 @@ class SalesplanConfig(AppConfig):
         )
         for panel in PANELS:
             home_panel_register(panel)
+        from django.db.models.signals import post_delete, post_save
+
+        post_save.connect(_design_changed, sender="salesplan.TerritoryDesign", dispatch_uid="design_saved")
+        post_delete.connect(_design_changed, sender="salesplan.TerritoryDesign", dispatch_uid="design_deleted")
+
+
+def _design_changed(sender: object, **kwargs: object) -> None:
+    from salesplan.selectors import territory_design_changed
+
+    territory_design_changed()

@@ -1,4 +1,5 @@
-"""Core data every app stands on: people and their roles, teams, the fiscal-year plan and job runs."""
+"""Core data every app stands on: people and their roles, teams, the fiscal-year plan, the territories
+that decide who sees which accounts, and job runs."""
 
 from __future__ import annotations
 
@@ -135,6 +136,84 @@ class StrategyPlan(models.Model):
         if not self.revenue_target or not self.prior_year_revenue:
             return None
         return float((self.revenue_target - self.prior_year_revenue) / self.prior_year_revenue * 100)
+
+
+class TerritoryDesign(models.Model):
+    """A plan year's territories. One design is published at a time and governs who sees which accounts;
+    the next one can be drafted beside it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    plan = models.ForeignKey(StrategyPlan, on_delete=models.CASCADE, related_name="territory_designs")
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True, help_text="When the rules last placed every account.")
+    assigned_count = models.PositiveBigIntegerField(default=0)
+    unassigned_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-plan__fiscal_year_start", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="published"), name="one_published_territory_design"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("territory_design_detail", args=[self.pk])
+
+
+class Territory(models.Model):
+    """A region, an area/market inside a region, or a territory inside an area."""
+
+    class Level(models.TextChoices):
+        REGION = "region", "Region"
+        AREA = "area", "Area / market"
+        TERRITORY = "territory", "Territory"
+
+    design = models.ForeignKey(TerritoryDesign, on_delete=models.CASCADE, related_name="territories")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    name = models.CharField(max_length=120)
+    reps = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TerritoryRep", related_name="territories")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["design", "name"], name="territory_name_unique_in_design")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("territory_detail", args=[self.pk])
+
+
+class TerritoryRep(models.Model):
+    class Role(models.TextChoices):
+        HUNTER = "hunter", "Hunter (new accounts)"
+        FARMER = "farmer", "Farmer (grows customers)"
+        OVERLAY = "overlay", "Overlay / specialist"
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="assignments")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="territory_roles")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.HUNTER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["territory", "rep"], name="territory_rep_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} · {self.get_role_display()}"
 
 
 class JobRun(models.Model):

@@ -7,6 +7,7 @@ version (same ``lineage``), so every score names the exact version it came from.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -198,3 +199,172 @@ class TierReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.tier}"
+
+
+# --- Territories: the rules that place accounts (the territories themselves are in salesplan) -----------
+
+
+class AssignmentRule(models.Model):
+    """Accounts matching every condition given here go to ``territory``; rules are tried in ``position``
+    order and the first match wins. An empty condition matches everything."""
+
+    design = models.ForeignKey("salesplan.TerritoryDesign", on_delete=models.CASCADE, related_name="rules")
+    territory = models.ForeignKey("salesplan.Territory", on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(default=0)
+    countries = models.JSONField(default=list, blank=True, help_text="ISO codes, e.g. US, CA")
+    states = models.JSONField(default=list, blank=True, help_text="State or region codes, e.g. NY, NJ")
+    cities = models.JSONField(default=list, blank=True)
+    postal_prefixes = models.JSONField(default=list, blank=True, help_text="e.g. 100, 101 (Manhattan)")
+    verticals = models.JSONField(default=list, blank=True, help_text="Vertical names")
+    revenue_min = models.BigIntegerField(null=True, blank=True)
+    revenue_max = models.BigIntegerField(null=True, blank=True)
+    employees_min = models.BigIntegerField(null=True, blank=True)
+    employees_max = models.BigIntegerField(null=True, blank=True)
+    accounts = models.JSONField(default=list, blank=True, help_text="Named accounts: their ids")
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"Rule {self.position} → {self.territory}"
+
+
+# --- TAM / SAM / SOM ----------------------------------------------------------------------------------------
+
+
+class TamModel(models.Model):
+    """How an account's yearly $ potential for us is estimated, and which part of the market we can serve."""
+
+    class Method(models.TextChoices):
+        REVENUE_SHARE = "revenue_share", "A share of its revenue"
+        PER_EMPLOYEE = "per_employee", "A price per employee"
+        ACV_BY_BAND = "acv_by_band", "An annual contract value per size band"
+
+    plan = models.ForeignKey("salesplan.StrategyPlan", on_delete=models.CASCADE, related_name="tam_models")
+    name = models.CharField(max_length=120)
+    method = models.CharField(max_length=15, choices=Method.choices, default=Method.REVENUE_SHARE)
+    revenue_share_pct = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0.5"))
+    price_per_employee = models.PositiveIntegerField(default=120, help_text="USD per employee per year")
+    bands = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Annual contract value per size band: [{"min_employees": 0, "acv": 15000}, …] from small to large',
+    )
+    sam_min_tier = models.CharField(
+        max_length=1, choices=Tier.choices, default="B", help_text="Accounts at this ICP tier or better are the SAM."
+    )
+    som_share_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("10"), help_text="The share of the SAM we can win."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["plan", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tam_model_detail", args=[self.pk])
+
+
+class TamRun(models.Model):
+    """A kept snapshot of one TAM computation: the model's parameters then, and the totals."""
+
+    plan = models.ForeignKey("salesplan.StrategyPlan", on_delete=models.CASCADE, related_name="tam_runs")
+    model = models.ForeignKey(TamModel, on_delete=models.SET_NULL, null=True, related_name="runs")
+    icp = models.ForeignKey(IdealCustomerProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    parameters = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accounts = models.PositiveBigIntegerField(default=0)
+    accounts_unknown = models.PositiveBigIntegerField(default=0, help_text="Accounts whose potential is unknown.")
+    sam_accounts = models.PositiveBigIntegerField(default=0)
+    tam = models.DecimalField(max_digits=20, decimal_places=0, default=0)
+    sam = models.DecimalField(max_digits=20, decimal_places=0, default=0)
+    som = models.DecimalField(max_digits=20, decimal_places=0, default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"TAM run {self.created_at:%b %d, %Y %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tam_run_detail", args=[self.pk])
+
+
+class TamBreakdown(models.Model):
+    class Dimension(models.TextChoices):
+        VERTICAL = "vertical", "Vertical"
+        REGION = "region", "Region (state)"
+        SIZE = "size", "Size band"
+        SEGMENT = "segment", "Segment"
+        VERTICAL_REGION = "vertical_region", "Vertical × region"
+
+    run = models.ForeignKey(TamRun, on_delete=models.CASCADE, related_name="breakdowns")
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    key = models.CharField(max_length=200)
+    key2 = models.CharField(max_length=200, blank=True)
+    accounts = models.PositiveBigIntegerField(default=0)
+    sam_accounts = models.PositiveBigIntegerField(default=0)
+    tam = models.DecimalField(max_digits=20, decimal_places=0, default=0)
+    sam = models.DecimalField(max_digits=20, decimal_places=0, default=0)
+    som = models.DecimalField(max_digits=20, decimal_places=0, default=0)
+
+    class Meta:
+        ordering = ["-tam", "key"]
+        indexes = [models.Index(fields=["run", "dimension"], name="tambreakdown_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}: {self.key}"
+
+
+# --- Market prioritization -----------------------------------------------------------------------------------
+
+
+class PriorityRun(models.Model):
+    plan = models.ForeignKey("salesplan.StrategyPlan", on_delete=models.CASCADE, related_name="priority_runs")
+    design = models.ForeignKey("salesplan.TerritoryDesign", on_delete=models.CASCADE, related_name="+")
+    icp = models.ForeignKey(IdealCustomerProfile, on_delete=models.CASCADE, related_name="+")
+    tam_model = models.ForeignKey(TamModel, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ranked = models.PositiveBigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Prioritization of {self.created_at:%b %d, %Y %H:%M}"
+
+
+class AccountPriority(models.Model):
+    """An ICP-matching account's rank within its territory, area and region in one prioritization run."""
+
+    pk = models.CompositePrimaryKey("run", "account")
+    run = models.ForeignKey(
+        PriorityRun, on_delete=models.CASCADE, related_name="ranks", db_constraint=False, db_index=False
+    )
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    territory = models.ForeignKey(
+        "salesplan.Territory", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    area_id = models.BigIntegerField(null=True)
+    region_id = models.BigIntegerField(null=True)
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    tier = models.CharField(max_length=1, blank=True)
+    potential = models.DecimalField(max_digits=20, decimal_places=0, null=True)
+    rank_territory = models.PositiveIntegerField()
+    rank_area = models.PositiveIntegerField(null=True)
+    rank_region = models.PositiveIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "territory", "rank_territory"], name="priority_territory_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.rank_territory} in {self.territory_id}"

@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Floor
 
 from accounts.selectors import accounts_visible_to
-from salesplan.models import StrategyPlan, User
-from salesplan.selectors import plan_current, plans_visible_to
-from segmentation.models import FOCUS_TIERS, AccountScore, IdealCustomerProfile, TierReview
+from salesplan.models import StrategyPlan, Territory, TerritoryDesign, User
+from salesplan.selectors import plan_current, plans_visible_to, territories_visible_to, territory_design_published
+from segmentation.models import (
+    FOCUS_TIERS,
+    AccountPriority,
+    AccountScore,
+    IdealCustomerProfile,
+    PriorityRun,
+    TamModel,
+    TamRun,
+    TierReview,
+)
 
 MATRIX_SORT_COLUMNS: dict[str, str | tuple[str, ...]] = {
     "score": ("score", "coverage"), "name": "account__name", "coverage": "coverage", "tier": ("tier", "-score"),
@@ -147,3 +157,99 @@ def focus_and_gap(user: User, icp: IdealCustomerProfile, summary: dict[str, Any]
 
 def tier_history(account_id: int) -> QuerySet[TierReview]:
     return TierReview.objects.filter(account_id=account_id).select_related("reviewer", "plan")
+
+
+# --- Territories, TAM and priorities ---------------------------------------------------------------------
+
+
+def priority_inputs(plan: StrategyPlan) -> dict[str, Any] | None:
+    """What a prioritization of ``plan`` ranks with: its governing design, its scored ICP, its TAM model."""
+    from segmentation.services.tam import tam_model_default
+
+    design = territory_design_published()
+    if design is None or design.plan_id != plan.pk:
+        design = plan.territory_designs.filter(applied_at__isnull=False).order_by("-applied_at").first()
+    icp = (
+        IdealCustomerProfile.objects.filter(plan=plan, status=IdealCustomerProfile.Status.PUBLISHED)
+        .exclude(scored_at=None)
+        .order_by("-published_at")
+        .first()
+    )
+    if design is None or icp is None:
+        return None
+    return {"design": design, "icp": icp, "model": tam_model_default(plan)}
+
+
+def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, model: TamModel) -> dict[int, dict]:
+    """Per territory of a design: accounts, $ potential (TAM) and A-tier accounts, in one GROUP BY (cached
+    until the design is applied again or the profile re-scored)."""
+    from segmentation.services.tam import potential_sql
+
+    stamp = (
+        f"{design.applied_at and design.applied_at.timestamp()}:{icp and icp.scored_at and icp.scored_at.timestamp()}"
+    )
+    key = f"territory-stats:{design.pk}:{icp.pk if icp else 0}:{model.pk}:{model.updated_at.timestamp()}:{stamp}"
+    stats = cache.get(key)
+    if stats is None:
+        join = (
+            f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)}" if icp else ""
+        )
+        a_tier = (
+            "count(*) FILTER (WHERE s.tier = 'A')"
+            if icp and connection.vendor == "postgresql"
+            else ("sum(CASE WHEN s.tier = 'A' THEN 1 ELSE 0 END)" if icp else "0")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT at.territory_id, count(*), COALESCE(sum({potential_sql(model)}), 0), {a_tier} "
+                f"FROM accounts_accountterritory at JOIN accounts_account a ON a.id = at.account_id {join} "
+                "WHERE at.design_id = %s GROUP BY at.territory_id",
+                [design.pk],
+            )
+            stats = {
+                t: {"accounts": n, "potential": int(p or 0), "a_tier": int(a or 0)} for t, n, p, a in cursor.fetchall()
+            }
+        cache.set(key, stats, 60 * 60)
+    return stats
+
+
+def territory_tree(
+    design: TerritoryDesign, stats: dict[int, dict], visible: QuerySet[Territory] | None = None
+) -> list[dict]:
+    """Regions → areas → territories with their figures summed upwards, for the design page."""
+    territories = list(design.territories.prefetch_related("assignments__rep"))
+    allowed = None if visible is None else set(visible.values_list("pk", flat=True))
+    children: dict[int | None, list[Territory]] = {}
+    for t in territories:
+        children.setdefault(t.parent_id, []).append(t)
+
+    def node(t: Territory) -> dict:
+        kids = [node(c) for c in sorted(children.get(t.pk, []), key=lambda c: c.name)]
+        kids = [k for k in kids if k["visible"]]
+        own = stats.get(t.pk, {"accounts": 0, "potential": 0, "a_tier": 0})
+        totals = {k: own[k] + sum(c[k] for c in kids) for k in ("accounts", "potential", "a_tier")}
+        return {
+            "territory": t,
+            "children": kids,
+            "reps": list(t.assignments.all()),
+            "visible": allowed is None or t.pk in allowed or bool(kids),
+            **totals,
+        }
+
+    return [n for n in (node(t) for t in sorted(children.get(None, []), key=lambda t: t.name)) if n["visible"]]
+
+
+def tam_runs_visible_to(user: User) -> QuerySet[TamRun]:
+    """TAM runs are the leader's market sizing; managers and reps read those of published plans."""
+    return TamRun.objects.filter(plan__in=plans_visible_to(user)).select_related("plan", "model", "created_by")
+
+
+def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPriority]:
+    """The latest prioritization of ``plan``, limited to the territories the user may see."""
+    run = PriorityRun.objects.filter(plan=plan).order_by("-created_at", "-pk").first()
+    if run is None:
+        return AccountPriority.objects.none()
+    qs = AccountPriority.objects.filter(run=run).select_related("account", "territory", "account__vertical")
+    if user.is_leader:
+        return qs
+    return qs.filter(territory__in=territories_visible_to(user).values("pk"), account__in=accounts_visible_to(user))

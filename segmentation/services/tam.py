@@ -1,0 +1,196 @@
+"""TAM / SAM / SOM: an account's $ potential from the plan's TAM model, summed set-based into a kept run.
+
+TAM is every account's potential; SAM the potential of the accounts at or above the model's ICP tier;
+SOM the SAM times the share we can win. Accounts whose potential is unknown (no revenue or employees)
+are counted apart, never as zero.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from salesplan.models import StrategyPlan, User
+from segmentation.models import IdealCustomerProfile, TamBreakdown, TamModel, TamRun
+
+SIZE_BANDS = [(0, "1–49"), (50, "50–249"), (250, "250–999"), (1000, "1,000–4,999"), (5000, "5,000+")]
+_TIER_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
+
+
+def potential_sql(model: TamModel) -> str:
+    """SQL for one account's yearly $ potential (``a`` = accounts), NULL when its data is missing."""
+    if model.method == TamModel.Method.REVENUE_SHARE:
+        return f"(a.annual_revenue * {Decimal(model.revenue_share_pct) / 100})"
+    if model.method == TamModel.Method.PER_EMPLOYEE:
+        return f"(a.employees * {int(model.price_per_employee)})"
+    bands = sorted(model.bands or [], key=lambda b: -int(b["min_employees"]))
+    if not bands:
+        raise ValidationError("Give at least one size band with its annual contract value.")
+    cases = " ".join(f"WHEN a.employees >= {int(b['min_employees'])} THEN {int(b['acv'])}" for b in bands)
+    return f"(CASE WHEN a.employees IS NULL THEN NULL {cases} ELSE 0 END)"
+
+
+def size_band_sql() -> str:
+    cases = " ".join(f"WHEN a.employees >= {low} THEN '{label}'" for low, label in reversed(SIZE_BANDS))
+    return f"(CASE WHEN a.employees IS NULL THEN 'Unknown' {cases} END)"
+
+
+def model_parameters(model: TamModel) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "method": model.method,
+        "method_label": model.get_method_display(),
+        "revenue_share_pct": str(model.revenue_share_pct),
+        "price_per_employee": model.price_per_employee,
+        "bands": model.bands,
+        "sam_min_tier": model.sam_min_tier,
+        "som_share_pct": str(model.som_share_pct),
+    }
+
+
+def _base_sql(model: TamModel, icp: IdealCustomerProfile | None) -> str:
+    """Per account: vertical, state, size band, segment, potential and whether it is in the SAM."""
+    sam_tiers = [t for t, rank in _TIER_RANK.items() if rank <= _TIER_RANK[model.sam_min_tier]]
+    in_sam = f"CASE WHEN s.tier IN ({', '.join(repr(t) for t in sam_tiers)}) THEN 1 ELSE 0 END" if icp else "0"
+    join = f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)}" if icp else ""
+    return (
+        f"SELECT COALESCE(v.name, 'No vertical') AS vertical, CASE WHEN a.state = '' THEN 'Unknown' ELSE a.state END "
+        f"AS region, {size_band_sql()} AS band, a.lifecycle AS segment, {potential_sql(model)} AS potential, "
+        f"{in_sam} AS in_sam FROM accounts_account a LEFT JOIN accounts_vertical v ON v.id = a.vertical_id {join}"
+    )
+
+
+GROUPINGS = {
+    "vertical": ("vertical",),
+    "region": ("region",),
+    "size": ("band",),
+    "segment": ("segment",),
+    "vertical_region": ("vertical", "region"),
+}
+
+
+def tam_sql(model: TamModel, icp: IdealCustomerProfile | None, *, postgres: bool) -> list[str]:
+    """The aggregate statements of a run: one with GROUPING SETS on PostgreSQL, one per grouping elsewhere.
+
+    Each returns (dimension, key, key2, accounts, unknown, sam_accounts, tam, sam)."""
+    base = _base_sql(model, icp)
+    measures = (
+        "count(*), count(*) - count(b.potential), sum(b.in_sam), COALESCE(sum(b.potential), 0), "
+        "COALESCE(sum(CASE WHEN b.in_sam = 1 THEN b.potential END), 0)"
+    )
+    if postgres:
+        sets = ", ".join(f"({', '.join(cols)})" for cols in GROUPINGS.values()) + ", ()"
+        dimension = (
+            "CASE "
+            + " ".join(
+                f"WHEN GROUPING({', '.join(('vertical', 'region', 'band', 'segment'))}) = {_mask(cols)} THEN '{name}'"
+                for name, cols in GROUPINGS.items()
+            )
+            + " ELSE 'total' END"
+        )
+        key = "COALESCE(b.vertical, b.region, b.band, b.segment, '')"
+        key2 = "CASE WHEN GROUPING(b.vertical, b.region) = 0 THEN b.region ELSE '' END"
+        return [f"SELECT {dimension}, {key}, {key2}, {measures} FROM ({base}) b GROUP BY GROUPING SETS ({sets})"]
+    statements = [f"SELECT 'total', '', '', {measures} FROM ({base}) b"]
+    for name, cols in GROUPINGS.items():
+        key2 = f"b.{cols[1]}" if len(cols) > 1 else "''"
+        group = ", ".join(f"b.{c}" for c in cols)
+        statements.append(f"SELECT '{name}', b.{cols[0]}, {key2}, {measures} FROM ({base}) b GROUP BY {group}")
+    return statements
+
+
+def _mask(cols: tuple[str, ...]) -> int:
+    """GROUPING(vertical, region, band, segment) of a grouping set: 1 bits for the columns left out."""
+    order = ("vertical", "region", "band", "segment")
+    return sum(1 << (len(order) - 1 - i) for i, c in enumerate(order) if c not in cols)
+
+
+def tam_run(
+    *,
+    model: TamModel,
+    icp: IdealCustomerProfile | None,
+    user: User | None,
+    progress: Callable[[int, str], None] | None = None,
+) -> TamRun:
+    """Compute TAM / SAM / SOM with every breakdown in one pass over the accounts and keep it as a run."""
+    progress = progress or (lambda _p, _m: None)
+    postgres = connection.vendor == "postgresql"
+    som_share = Decimal(model.som_share_pct) / 100
+    started = time.perf_counter()
+    progress(10, "Sizing the market")
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET jit = off")  # compiling these expressions costs more than it saves
+        try:
+            for sql in tam_sql(model, icp, postgres=postgres):
+                cursor.execute(sql)
+                rows.extend(cursor.fetchall())
+        finally:
+            if postgres:
+                cursor.execute("RESET jit")
+    seconds = time.perf_counter() - started
+    progress(90, "Keeping the run")
+    total = next(r for r in rows if r[0] == "total")
+    with transaction.atomic():
+        run = TamRun.objects.create(
+            plan=model.plan,
+            model=model,
+            icp=icp,
+            parameters=model_parameters(model) | {"icp": str(icp) if icp else None},
+            created_by=user,
+            accounts=total[3],
+            accounts_unknown=total[4],
+            sam_accounts=total[5] or 0,
+            tam=round(total[6]),
+            sam=round(total[7]),
+            som=round(Decimal(total[7]) * som_share),
+            seconds=seconds,
+        )
+        TamBreakdown.objects.bulk_create(
+            TamBreakdown(
+                run=run,
+                dimension=r[0],
+                key=(r[1] or "")[:200],
+                key2=(r[2] or "")[:200],
+                accounts=r[3],
+                sam_accounts=r[5] or 0,
+                tam=round(r[6]),
+                sam=round(r[7]),
+                som=round(Decimal(r[7]) * som_share),
+            )
+            for r in rows
+            if r[0] != "total"
+        )
+    progress(100, f"TAM {run.tam:,.0f} · SAM {run.sam:,.0f} · SOM {run.som:,.0f}")
+    return run
+
+
+def tam_run_job(*, job: Any, model_id: int, icp_id: int | None = None, user_id: int | None = None) -> dict[str, int]:
+    from salesplan.services.jobs import JobError, job_progress
+
+    model = TamModel.objects.filter(pk=model_id).select_related("plan").first()
+    if model is None:
+        raise JobError("This TAM model was deleted.")
+    icp = IdealCustomerProfile.objects.filter(pk=icp_id).first() if icp_id else None
+    try:
+        run = tam_run(
+            model=model,
+            icp=icp,
+            user=User.objects.filter(pk=user_id).first(),
+            progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
+        )
+    except ValidationError as exc:
+        raise JobError(" ".join(exc.messages)) from exc
+    return {"run_id": run.pk}
+
+
+def tam_model_default(plan: StrategyPlan) -> TamModel:
+    """The plan's first TAM model (a share of revenue), created when none exists."""
+    model = plan.tam_models.order_by("pk").first()
+    return model or TamModel.objects.create(plan=plan, name="Share of revenue")
