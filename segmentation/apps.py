@@ -14,8 +14,8 @@ class SegmentationConfig(AppConfig):
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
         from segmentation.panels import PANELS
-        from segmentation.services.demo import segmentation_seed_demo
-        from segmentation.tasks import icp_score_task
+        from segmentation.services.demo import market_seed_demo, segmentation_seed_demo
+        from segmentation.tasks import icp_score_task, prioritize_task, tam_run_task, territories_apply_task
 
         job_kind_register(
             JobKind(
@@ -26,6 +26,34 @@ class SegmentationConfig(AppConfig):
                 result_link_text="Open the ICP matrix",
             )
         )
+        job_kind_register(
+            JobKind(
+                key="territories_apply",
+                label="Place accounts in territories",
+                task=territories_apply_task,
+                result_url=lambda job: reverse("territory_design_detail", args=[job.params["design_id"]]),
+                result_link_text="Open the territory design",
+            )
+        )
+        job_kind_register(
+            JobKind(
+                key="tam_run",
+                label="Size the market (TAM / SAM / SOM)",
+                task=tam_run_task,
+                result_url=lambda job: reverse("tam_run_detail", args=[job.result["run_id"]]),
+                result_link_text="Open the TAM report",
+            )
+        )
+        job_kind_register(
+            JobKind(
+                key="prioritize",
+                label="Prioritize accounts",
+                task=prioritize_task,
+                result_url=lambda job: reverse("my_territory"),
+                result_link_text="Open the prioritized lists",
+            )
+        )
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
+        demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)

@@ -10,7 +10,7 @@ TIER_COLORS = {"A": "#198754", "B": "#0d6efd", "C": "#fd7e14", "D": "#adb5bd"}
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def _html(figure: go.Figure, height: int = 320) -> str:
+def chart_html(figure: go.Figure, height: int = 320) -> str:
     figure.update_layout(
         height=height,
         margin={"l": 40, "r": 10, "t": 10, "b": 40},
@@ -38,7 +38,7 @@ def score_distribution(bands: list[list[int]]) -> str:
     )
     figure.update_xaxes(title_text="ICP score")
     figure.update_yaxes(title_text="Accounts")
-    return _html(figure)
+    return chart_html(figure)
 
 
 def tiers_by(rows: list[list[Any]], label: str, limit: int = 12) -> str:
@@ -61,4 +61,4 @@ def tiers_by(rows: list[list[Any]], label: str, limit: int = 12) -> str:
     figure.update_layout(barmode="stack")
     figure.update_yaxes(autorange="reversed", title_text=label)
     figure.update_xaxes(title_text="Accounts")
-    return _html(figure, height=max(260, 40 + 28 * len(groups)))
+    return chart_html(figure, height=max(260, 40 + 28 * len(groups)))

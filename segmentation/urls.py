@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from segmentation import views
+from segmentation import views, views_market
 
 urlpatterns = [
     path("icp/", views.icp_list, name="icp_list"),
@@ -20,4 +20,10 @@ urlpatterns = [
     path("icp/<int:pk>/accounts/<int:account_id>/score.json", views.score_json, name="icp_score_json"),
     path("matrix/", views.matrix_current, name="matrix"),
     path("accounts/<int:account_id>/icp/", views.account_icp_panel, name="account_icp_panel"),
+    path("territories/", views_market.territory_design_list, name="territory_design_list"),
+    path("territories/<int:pk>/", views_market.territory_design_detail, name="territory_design_detail"),
+    path("tam/", views_market.tam_overview, name="tam_overview"),
+    path("tam/runs/<int:pk>/", views_market.tam_run_detail, name="tam_run_detail"),
+    path("my-territory/", views_market.my_territory, name="my_territory"),
+    path("my-territory/prioritize/", views_market.prioritize_start, name="prioritize_start"),
 ]

@@ -69,3 +69,55 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
         else:
             tier_review(account=score.account, plan=plan, reviewer=manager, computed_tier=score.tier)
     return {"icps_created": 1, "accounts_scored": icp.scored_count}
+
+
+_DEMO_AREAS = {
+    "rep1": "Northeast & Mid-Atlantic", "rep2": "Southeast", "rep3": "Great Lakes",
+    "rep4": "Pacific", "rep5": "Mountain & Northwest", "rep6": "South Central",
+}  # fmt: skip
+
+
+def market_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None) -> dict[str, Any]:
+    """Once per demo plan: territories by state for the demo reps (published), a TAM run, a ranking."""
+    from salesplan.models import TerritoryDesign
+    from salesplan.services.demo import DEMO_TEAMS
+    from segmentation.selectors import priority_inputs
+    from segmentation.services.priority import prioritize
+    from segmentation.services.tam import tam_model_default, tam_run
+    from segmentation.services.territories import (
+        design_create,
+        design_publish,
+        rule_create,
+        territories_apply,
+        territory_create,
+        territory_rep_set,
+    )
+
+    plan = StrategyPlan.objects.filter(status=StrategyPlan.Status.PUBLISHED).order_by("-fiscal_year_start").first()
+    if plan is None or TerritoryDesign.objects.filter(plan=plan).exists():
+        return {"territory_designs_created": 0}
+    leader = User.objects.filter(role=Role.LEADER).order_by("pk").first()
+    design = design_create(plan=plan, user=leader, name=f"{plan.name} territories")
+    for team in DEMO_TEAMS:
+        region = territory_create(design=design, level="region", name=team["name"])
+        for username, _first, _last, states in team["reps"]:
+            area = territory_create(design=design, level="area", name=_DEMO_AREAS[username], parent=region)
+            territory = territory_create(
+                design=design,
+                level="territory",
+                name=f"{_DEMO_AREAS[username]} · {', '.join(states[:3])}…",
+                parent=area,
+            )
+            rep = User.objects.filter(username=username).first()
+            if rep:
+                territory_rep_set(territory=territory, rep=rep, role="hunter")
+            rule_create(design=design, territory=territory, countries=["US"], states=states)
+    job_progress(job=job, processed=97, total=100, message="Placing the demo accounts in territories")
+    territories_apply(design)
+    design_publish(design)
+    model = tam_model_default(plan)
+    icp = IdealCustomerProfile.objects.filter(plan=plan, status="published").exclude(scored_at=None).first()
+    tam_run(model=model, icp=icp, user=leader)
+    inputs = priority_inputs(plan)
+    ranked = prioritize(plan=plan, **inputs).ranked if inputs else 0
+    return {"territory_designs_created": 1, "accounts_ranked": ranked}

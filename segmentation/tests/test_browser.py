@@ -51,6 +51,7 @@ def _sign_in(page, username: str, password: str) -> None:
 
 
 def _find_row(page):
+    page.get_by_role("button", name="Segmentation").click()
     page.get_by_role("link", name="ICP matrix", exact=True).click()
     page.get_by_label("Search").fill("Browser Test")
     page.get_by_role("button", name="Apply").click()
@@ -101,6 +102,7 @@ def test_manager_overrides_a_tier_with_a_reason(page, scored):
 
 def test_leader_reads_the_profile_and_its_charts(page, scored):
     _sign_in(page, "leader", scored["password"])
+    page.get_by_role("button", name="Segmentation").click()
     page.get_by_role("link", name="ICP matrix", exact=True).click()
     page.get_by_role("link", name="Profile and charts").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Mid-market manufacturers")

@@ -1,0 +1,397 @@
+"""HTTP views of territories, TAM / SAM / SOM and the prioritized territory lists."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import plotly.graph_objects as go
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Lifecycle
+from salesplan.access import require_leader
+from salesplan.exports import csv_response, xlsx_write
+from salesplan.listing import list_paginate, list_sort
+from salesplan.models import Territory, TerritoryDesign, TerritoryRep, User
+from salesplan.selectors import (
+    plan_current,
+    plans_visible_to,
+    territories_visible_to,
+    territory_designs_visible_to,
+)
+from salesplan.services.jobs import job_start
+from salesplan.templatetags.salesplan_tags import usd
+from segmentation.charts import chart_html
+from segmentation.models import AccountPriority, TamBreakdown, TamModel, TamRun, Tier
+from segmentation.selectors import (
+    icp_current,
+    priorities_visible_to,
+    priority_inputs,
+    tam_runs_visible_to,
+    territory_stats,
+    territory_tree,
+)
+from segmentation.services import territories as territory_services
+from segmentation.services.tam import tam_model_default
+
+
+class DesignForm(forms.Form):
+    name = forms.CharField(max_length=120)
+
+
+class TerritoryForm(forms.Form):
+    level = forms.ChoiceField(choices=Territory.Level.choices)
+    name = forms.CharField(max_length=120)
+    parent = forms.ModelChoiceField(queryset=Territory.objects.none(), required=False, empty_label="— none (a region)")
+
+
+class RepForm(forms.Form):
+    territory = forms.ModelChoiceField(queryset=Territory.objects.none())
+    rep = forms.ModelChoiceField(queryset=User.objects.filter(role="rep", is_active=True))
+    role = forms.ChoiceField(choices=TerritoryRep.Role.choices)
+
+
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+class RuleForm(forms.Form):
+    territory = forms.ModelChoiceField(queryset=Territory.objects.none())
+    countries = forms.CharField(required=False, help_text="US, CA")
+    states = forms.CharField(required=False, help_text="NY, NJ")
+    cities = forms.CharField(required=False)
+    postal_prefixes = forms.CharField(required=False, label="Postal code starts with", help_text="100, 101")
+    verticals = forms.CharField(required=False, help_text="Vertical names")
+    revenue_min = forms.IntegerField(required=False, min_value=0, label="Revenue from ($)")
+    revenue_max = forms.IntegerField(required=False, min_value=0, label="Revenue below ($)")
+    employees_min = forms.IntegerField(required=False, min_value=0, label="Employees from")
+    employees_max = forms.IntegerField(required=False, min_value=0, label="Employees below")
+    accounts = forms.CharField(required=False, label="Named accounts (ids)", help_text="12, 48")
+
+    def conditions(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        conditions = {k: _codes(data[k]) for k in ("countries", "states", "cities", "postal_prefixes", "verticals")}
+        try:
+            conditions["accounts"] = [int(v) for v in _codes(data["accounts"])]
+        except ValueError:
+            raise ValidationError("Named accounts are ids: whole numbers separated by commas.") from None
+        return conditions | {k: data[k] for k in ("revenue_min", "revenue_max", "employees_min", "employees_max")}
+
+
+class TamModelForm(forms.ModelForm):
+    class Meta:
+        model = TamModel
+        fields = ["name", "method", "revenue_share_pct", "price_per_employee", "bands", "sam_min_tier", "som_share_pct"]
+        labels = {"revenue_share_pct": "Share of revenue (%)", "som_share_pct": "Obtainable share of the SAM (%)"}
+        widgets = {"bands": forms.Textarea(attrs={"rows": 3})}
+
+
+# --- Territory designs ------------------------------------------------------------------------------------
+
+
+def territory_design_list(request: HttpRequest) -> HttpResponse:
+    form = DesignForm(request.POST or None)
+    if request.method == "POST":
+        require_leader(request, "create a territory design")
+        plan = plan_current(request.user)
+        if plan is None:
+            messages.error(request, "Create a plan first: a territory design belongs to a plan year.")
+        elif form.is_valid():
+            design = territory_services.design_create(plan=plan, user=request.user, name=form.cleaned_data["name"])
+            messages.success(request, "Design created: add regions, areas and territories, then rules.")
+            return redirect(design)
+    designs, sorting = list_sort(
+        request,
+        territory_designs_visible_to(request.user),
+        columns={"name": "name", "plan": "plan__fiscal_year_start", "status": "status", "applied": "applied_at"},
+        default="-plan",
+    )
+    return render(
+        request,
+        "segmentation/design_list.html",
+        {"page": list_paginate(request, designs), "sorting": sorting, "form": form},
+    )
+
+
+def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
+    territories = design.territories.all()
+    forms_ = {
+        "territory_form": TerritoryForm(prefix="t"),
+        "rule_form": RuleForm(prefix="r"),
+        "rep_form": RepForm(prefix="p"),
+    }
+    forms_["territory_form"].fields["parent"].queryset = territories.exclude(level="territory")
+    forms_["rule_form"].fields["territory"].queryset = territories.filter(level="territory")
+    forms_["rep_form"].fields["territory"].queryset = territories.filter(level="territory")
+    if request.method == "POST":
+        require_leader(request, "change a territory design")
+        return _design_post(request, design, territories)
+    icp = icp_current(request.user, design.plan)
+    model = tam_model_default(design.plan)
+    stats = territory_stats(design, icp if icp and icp.scored_at else None, model) if design.applied_at else {}
+    visible = None if request.user.is_leader else territories_visible_to(request.user)
+    tree = territory_tree(design, stats, visible)
+    leaves = [
+        stats.get(t.pk, {"potential": 0, "accounts": 0, "a_tier": 0}) for t in territories.filter(level="territory")
+    ]
+    return render(
+        request,
+        "segmentation/design_detail.html",
+        {
+            "design": design,
+            "tree": tree,
+            "balance": territory_services.balance(leaves),
+            "rules": design.rules.select_related("territory") if request.user.is_leader else [],
+            "model": model,
+            "icp": icp,
+            **forms_,
+        },
+    )
+
+
+def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any) -> HttpResponse:
+    action = request.POST.get("action")
+    try:
+        if action == "territory":
+            form = TerritoryForm(request.POST, prefix="t")
+            form.fields["parent"].queryset = territories
+            if form.is_valid():
+                territory_services.territory_create(design=design, **form.cleaned_data)
+                messages.success(request, f"{form.cleaned_data['level'].capitalize()} added.")
+            else:
+                messages.error(request, "Give the territory a level and a name.")
+        elif action == "rule":
+            form = RuleForm(request.POST, prefix="r")
+            form.fields["territory"].queryset = territories
+            if form.is_valid():
+                territory_services.rule_create(
+                    design=design, territory=form.cleaned_data["territory"], **form.conditions()
+                )
+                messages.success(request, "Rule added at the end of the list. Apply the rules to place the accounts.")
+            else:
+                messages.error(request, "Choose the territory the rule sends accounts to.")
+        elif action == "rep":
+            form = RepForm(request.POST, prefix="p")
+            form.fields["territory"].queryset = territories
+            if form.is_valid():
+                territory_services.territory_rep_set(**form.cleaned_data)
+                messages.success(request, "Rep assigned.")
+        elif action == "remove_rule":
+            design.rules.filter(pk=request.POST.get("rule")).delete()
+            messages.info(request, "Rule removed; apply the rules again to place the accounts.")
+        elif action == "apply":
+            job, _created = job_start(
+                kind="territories_apply",
+                started_by=request.user,
+                params={"design_id": design.pk},
+                dedupe_key=f"territories_apply:{design.pk}",
+            )
+            return redirect(job)
+        elif action == "publish":
+            territory_services.design_publish(design)
+            messages.success(request, "Published: reps now see the accounts of their territories.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(design)
+
+
+# --- TAM / SAM / SOM ------------------------------------------------------------------------------------------
+
+
+def tam_overview(request: HttpRequest) -> HttpResponse:
+    plan = plan_current(request.user)
+    if plan is None:
+        return render(request, "segmentation/tam_overview.html", {"plan": None})
+    model = tam_model_default(plan) if request.user.is_leader else plan.tam_models.order_by("pk").first()
+    form = TamModelForm(request.POST or None, instance=model)
+    if request.method == "POST":
+        require_leader(request, "size the market")
+        if form.is_valid():
+            form.save()
+            icp = icp_current(request.user, plan)
+            job, _created = job_start(
+                kind="tam_run",
+                started_by=request.user,
+                params={
+                    "model_id": model.pk,
+                    "icp_id": icp.pk if icp and icp.scored_at else None,
+                    "user_id": request.user.pk,
+                },
+                dedupe_key=f"tam_run:{model.pk}",
+            )
+            return redirect(job)
+    runs = tam_runs_visible_to(request.user).filter(plan=plan)[:20]
+    return render(request, "segmentation/tam_overview.html", {"plan": plan, "form": form, "runs": runs, "model": model})
+
+
+def _funnel(run: TamRun) -> str:
+    values = [run.tam, run.sam, run.som]
+    figure = go.Figure(
+        go.Funnel(
+            y=["TAM · all accounts", "SAM · fit the ICP", "SOM · we can win"],
+            x=[float(v) for v in values],
+            text=[usd(v) for v in values],
+            textinfo="text",
+            marker={"color": ["#6c757d", "#0d6efd", "#198754"]},
+        )
+    )
+    return chart_html(figure, height=260)
+
+
+def _treemap(rows: list[TamBreakdown]) -> str:
+    verticals: dict[str, float] = {}
+    for r in rows:
+        verticals[r.key] = verticals.get(r.key, 0) + float(r.tam)
+    figure = go.Figure(
+        go.Treemap(
+            labels=[*verticals, *(f"{r.key2} · {r.key}" for r in rows)],
+            parents=["" for _ in verticals] + [r.key for r in rows],
+            values=[*verticals.values(), *(float(r.tam) for r in rows)],
+            branchvalues="total",
+            texttemplate="%{label}<br>%{customdata}",
+            customdata=[usd(v) for v in verticals.values()] + [usd(r.tam) for r in rows],
+            hovertemplate="%{label}: $%{value:,.0f}<extra></extra>",
+        )
+    )
+    return chart_html(figure, height=420)
+
+
+def _bars(rows: list[TamBreakdown]) -> str:
+    figure = go.Figure()
+    figure.add_bar(name="TAM", x=[r.key for r in rows], y=[float(r.tam) for r in rows], marker_color="#adb5bd")
+    figure.add_bar(name="SAM", x=[r.key for r in rows], y=[float(r.sam) for r in rows], marker_color="#0d6efd")
+    figure.add_bar(name="SOM", x=[r.key for r in rows], y=[float(r.som) for r in rows], marker_color="#198754")
+    figure.update_layout(barmode="group")
+    figure.update_yaxes(title_text="$ per year", tickformat="$~s")
+    return chart_html(figure, height=300)
+
+
+_SIZE_ORDER = ["1–49", "50–249", "250–999", "1,000–4,999", "5,000+", "Unknown"]
+
+
+def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(tam_runs_visible_to(request.user), pk=pk)
+    breakdowns = list(run.breakdowns.all())
+    by: dict[str, list[TamBreakdown]] = {}
+    for row in breakdowns:
+        by.setdefault(row.dimension, []).append(row)
+    export = request.GET.get("export")
+    if export in {"csv", "xlsx"}:
+        return _tam_export(run, breakdowns, export)
+    compare = None
+    if request.GET.get("compare"):
+        compare = tam_runs_visible_to(request.user).filter(pk=request.GET["compare"]).first()
+    sizes = sorted(by.get("size", []), key=lambda r: _SIZE_ORDER.index(r.key) if r.key in _SIZE_ORDER else 99)
+    for row in by.get("segment", []):
+        row.key = dict(Lifecycle.choices).get(row.key, row.key)  # shown, not saved
+    tables = [(TamBreakdown.Dimension(d).label, by.get(d, [])) for d in ("vertical", "region", "size", "segment")]
+    return render(
+        request,
+        "segmentation/tam_run.html",
+        {
+            "run": run,
+            "compare": compare,
+            "others": tam_runs_visible_to(request.user).exclude(pk=run.pk)[:20],
+            "funnel": _funnel(run),
+            "treemap": _treemap(by.get("vertical_region", [])),
+            "sizes": _bars(sizes),
+            "tables": [(label, sizes if label == "Size band" else rows) for label, rows in tables],
+            "print": request.GET.get("print") == "1",
+        },
+    )
+
+
+def _tam_export(run: TamRun, rows: list[TamBreakdown], file_format: str) -> HttpResponse:
+    header = ["Dimension", "Value", "Region", "Accounts", "SAM accounts", "TAM $", "SAM $", "SOM $"]
+    body = [
+        [
+            TamBreakdown.Dimension(r.dimension).label,
+            r.key,
+            r.key2,
+            r.accounts,
+            r.sam_accounts,
+            int(r.tam),
+            int(r.sam),
+            int(r.som),
+        ]
+        for r in rows
+    ]
+    name = f"tam-{run.created_at:%Y-%m-%d-%H%M}"
+    if file_format == "csv":
+        return csv_response(filename=f"{name}.csv", header=header, rows=body)
+    buffer = io.BytesIO()
+    xlsx_write(target=buffer, header=header, rows=body, title="TAM SAM SOM")
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=f"{name}.xlsx")
+
+
+# --- Prioritized lists -----------------------------------------------------------------------------------------
+
+PRIORITY_SORT = {
+    "rank": ("rank_territory",), "name": "account__name", "score": "score", "potential": "potential",
+    "tier": "tier", "city": ("account__state", "account__city"),
+}  # fmt: skip
+
+
+def my_territory(request: HttpRequest) -> HttpResponse:
+    plan = plan_current(request.user)
+    qs = priorities_visible_to(request.user, plan) if plan else AccountPriority.objects.none()
+    territories = territories_visible_to(request.user).filter(design__status="published")
+    scope = request.GET.get("territory", "")
+    rank_field = "rank_territory"
+    if scope:
+        chosen = territories.filter(pk=scope).first()
+        if chosen is not None:
+            field = {"territory": "territory_id", "area": "area_id", "region": "region_id"}[chosen.level]
+            qs = qs.filter(**{field: chosen.pk})
+            rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
+    if request.GET.get("tier") in Tier.values:
+        qs = qs.filter(tier=request.GET["tier"])
+    search = request.GET.get("q", "").strip()
+    if search:
+        qs = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search))
+    columns = {**PRIORITY_SORT, "rank": (rank_field, "territory_id")}
+    qs, sorting = list_sort(request, qs, columns=columns, default="rank")
+    if request.GET.get("export") == "csv":
+        header = ["Rank", "Company", "City", "State", "Tier", "Score", "$ potential", "Lifecycle", "Territory"]
+        rows = (
+            [getattr(p, rank_field), p.account.name, p.account.city, p.account.state, p.tier, p.score, p.potential,
+             p.account.get_lifecycle_display(), p.territory.name]
+            for p in qs.iterator(chunk_size=2000)
+        )  # fmt: skip
+        return csv_response(filename="territory-priorities.csv", header=header, rows=rows)
+    inputs = priority_inputs(plan) if plan and request.user.is_leader else None
+    return render(
+        request,
+        "segmentation/my_territory.html",
+        {
+            "plan": plan,
+            "page": list_paginate(request, qs),
+            "sorting": sorting,
+            "rank_field": rank_field,
+            "territories": territories.order_by("level", "name"),
+            "tiers": Tier.choices,
+            "can_run": inputs is not None,
+            "has_run": plan is not None and plan.priority_runs.exists(),
+        },
+    )
+
+
+@require_POST
+def prioritize_start(request: HttpRequest) -> HttpResponse:
+    require_leader(request, "prioritize the accounts")
+    plan = get_object_or_404(plans_visible_to(request.user), pk=request.POST.get("plan"))
+    if priority_inputs(plan) is None:
+        messages.error(request, "Prioritizing needs placed territories and a published, scored ICP for this plan.")
+        return redirect("my_territory")
+    job, _created = job_start(
+        kind="prioritize", started_by=request.user, params={"plan_id": plan.pk}, dedupe_key=f"prioritize:{plan.pk}"
+    )
+    return redirect(job)
