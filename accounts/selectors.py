@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
-from accounts.models import Account, AccountImport, AccountTerritory, IndustryMapping, Lifecycle, Vertical
+from accounts.models import Account, AccountImport, IndustryMapping, Lifecycle, Vertical
 from salesplan.models import TerritoryRep, User
 from salesplan.selectors import territory_design_published_id, users_visible_to
 
@@ -22,19 +23,47 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
     """The one access rule for accounts: a leader sees all; a manager or rep sees the accounts they (or
     their reps) own and the accounts of their (their reps') territories in the published design.
 
-    Every page, filter choice list, chart and export starts here.
+    Every page, filter choice list, chart and export starts here. The rule is one ``id IN (… UNION …)``
+    over two indexed lookups, which the database turns into a join of the few visible ids; an ``OR`` of
+    the two would make it test every account.
     """
     qs = Account.objects.all()
     if user.is_leader:
         return qs
-    people = users_visible_to(user).values("pk")
-    visible = Q(owner__in=people)
+    people, territories, design_id = _visible_scope(user)
+
+    def placeholders(values: list[int]) -> str:
+        return ", ".join(["%s"] * len(values)) or "NULL"
+
+    # Only placeholders are formatted into the SQL; every value is a parameter.
+    sql = f"SELECT id FROM accounts_account WHERE owner_id IN ({placeholders(people)})"  # noqa: S608
+    params: list[int] = list(people)
+    if territories:
+        sql += (
+            " UNION SELECT account_id FROM accounts_accountterritory "
+            f"WHERE design_id = %s AND territory_id IN ({placeholders(territories)})"
+        )
+        params += [design_id, *territories]
+    return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611
+
+
+def _visible_scope(user: User) -> tuple[list[int], list[int], int | None]:
+    """The people whose accounts ``user`` sees and their territories in the published design; kept on the
+    user object, so one request asks once however many scoped queries it makes."""
     design_id = territory_design_published_id()
+    cached = getattr(user, "_account_scope", None)
+    if cached is not None and cached[2] == design_id:
+        return cached
+    people = list(users_visible_to(user).values_list("pk", flat=True))
+    territories: list[int] = []
     if design_id is not None:
-        territories = TerritoryRep.objects.filter(rep__in=people, territory__design_id=design_id).values("territory_id")
-        in_territories = AccountTerritory.objects.filter(design_id=design_id, territory__in=territories)
-        visible |= Q(pk__in=in_territories.values("account"))
-    return qs.filter(visible)
+        territories = list(
+            TerritoryRep.objects.filter(rep__in=people, territory__design_id=design_id).values_list(
+                "territory_id", flat=True
+            )
+        )
+    user._account_scope = (people, territories, design_id)
+    return user._account_scope
 
 
 def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:

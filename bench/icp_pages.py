@@ -30,11 +30,18 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = URL
-    os.environ.setdefault("DEBUG", "True")
+    # Production settings (cached templates, no query log), as a user's server would run them.
+    os.environ.setdefault("DEBUG", "False")
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesplan.settings")
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)  # the manifest the pages' static links need
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment

@@ -11,7 +11,13 @@ from django.db.models.functions import Cast, Coalesce, Floor
 
 from accounts.selectors import accounts_visible_to
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, User
-from salesplan.selectors import plan_current, plans_visible_to, territories_visible_to, territory_design_published
+from salesplan.selectors import (
+    plan_current,
+    plans_visible_to,
+    territories_visible_to,
+    territory_design_published,
+    territory_design_published_id,
+)
 from segmentation.models import (
     FOCUS_TIERS,
     AccountPriority,
@@ -252,4 +258,9 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     qs = AccountPriority.objects.filter(run=run).select_related("account", "territory", "account__vertical")
     if user.is_leader:
         return qs
-    return qs.filter(territory__in=territories_visible_to(user).values("pk"), account__in=accounts_visible_to(user))
+    # The few territory ids as a list, so the planner reads the (run, territory, rank) index for them.
+    qs = qs.filter(territory__in=list(territories_visible_to(user).values_list("pk", flat=True)))
+    if run.design_id != territory_design_published_id():
+        # Ranked on another design than the one that governs visibility: check each account too.
+        qs = qs.filter(account__in=accounts_visible_to(user))
+    return qs
