@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Account, Lifecycle, Vertical
+from accounts.models import Account, AccountTerritory, Lifecycle, Vertical
 from accounts.selectors import account_country_choices, account_industry_choices, account_state_choices
 from salesplan.filters import StyledFilterSet
 from salesplan.models import User
@@ -55,10 +55,16 @@ class AccountFilter(StyledFilterSet):
         label="Employees",
     )
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
+    unassigned_in = django_filters.NumberFilter(
+        method="unassigned", label="Not placed by design", widget=forms.HiddenInput()
+    )
 
     class Meta:
         model = Account
-        fields = ["q", "vertical", "industry", "country", "state", "lifecycle", "revenue", "employees", "owner"]
+        fields = [
+            "q", "vertical", "industry", "country", "state", "lifecycle", "revenue", "employees", "owner",
+            "unassigned_in",
+        ]  # fmt: skip
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +72,11 @@ class AccountFilter(StyledFilterSet):
         self.filters["state"].extra["choices"] = [(s, s) for s in account_state_choices(user)]
         self.filters["country"].extra["choices"] = [(c, c) for c in account_country_choices(user)]
         self.filters["owner"].queryset = team_members_visible_to(user).order_by("last_name", "first_name")
+
+    def unassigned(self, queryset: QuerySet[Account], name: str, value: int) -> QuerySet[Account]:
+        """The accounts no rule of a territory design placed (the design page links here)."""
+        placed = AccountTerritory.objects.filter(design_id=value, account=OuterRef("pk"))
+        return queryset.exclude(Exists(placed))
 
     def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
         value = value.strip()

@@ -39,10 +39,8 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
     sql = f"SELECT id FROM accounts_account WHERE owner_id IN ({placeholders(people)})"  # noqa: S608
     params: list[int] = list(people)
     if territories:
-        sql += (
-            " UNION SELECT account_id FROM accounts_accountterritory "
-            f"WHERE design_id = %s AND territory_id IN ({placeholders(territories)})"
-        )
+        in_territories = f"territory_id IN ({placeholders(territories)})"
+        sql += f" UNION SELECT account_id FROM accounts_accountterritory WHERE design_id = %s AND {in_territories}"  # noqa: S608
         params += [design_id, *territories]
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import F, QuerySet
@@ -72,7 +73,10 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if connections[queryset.db].vendor != "postgresql":
             return 0
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a queryset that can match nothing (.none(), an empty IN list)
+            return 0
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]

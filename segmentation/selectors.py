@@ -259,7 +259,10 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     if user.is_leader:
         return qs
     # The few territory ids as a list, so the planner reads the (run, territory, rank) index for them.
-    qs = qs.filter(territory__in=list(territories_visible_to(user).values_list("pk", flat=True)))
+    territory_ids = list(territories_visible_to(user).values_list("pk", flat=True))
+    if not territory_ids:
+        return AccountPriority.objects.none()
+    qs = qs.filter(territory__in=territory_ids)
     if run.design_id != territory_design_published_id():
         # Ranked on another design than the one that governs visibility: check each account too.
         qs = qs.filter(account__in=accounts_visible_to(user))

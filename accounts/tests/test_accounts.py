@@ -116,11 +116,20 @@ def test_list_paginates(client, org):
     assert len(client.get(reverse("account_list"), {"page": 2}).context["page"].object_list) == 10
 
 
-def test_list_page_query_count_does_not_grow_with_rows(client, org, django_assert_max_num_queries):
-    AccountFactory.create_batch(100, owner=org["rep_a1"])
+def test_list_page_query_count_does_not_grow_with_rows(client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client.force_login(org["manager_a"])
-    with django_assert_max_num_queries(12):
-        client.get(reverse("account_list"))
+    counts = []
+    for batch in (5, 95):
+        AccountFactory.create_batch(batch, owner=org["rep_a1"])
+        client.get(reverse("account_list"))  # warms the per-process caches (choice lists, design id)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("account_list"))
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 12
 
 
 def test_export_is_scoped_filtered_and_formula_safe(client, org, market):

@@ -212,3 +212,45 @@ def test_ranks_follow_score_then_potential_with_stable_ties(design, org):
     assert [a for a, _r, _g in first] == expected
     assert [r for _a, r, _g in first] == [1, 2, 3, 4, 5]
     assert first == second  # a re-run ranks the same way
+
+
+def test_unassigned_accounts_are_listed_for_the_leader(design, org, client):
+    AccountFactory(name="Placed Co", state="NY")
+    AccountFactory(name="Left Out Co", state="CA")
+    rule_create(design=design["design"], territory=design["ny"], states=["NY"])
+    territories_apply(design["design"])
+    client.force_login(org["leader"])
+    page = client.get(reverse("account_list"), {"unassigned_in": design["design"].pk}).content.decode()
+    assert "Left Out Co" in page
+    assert "Placed Co" not in page
+    design_page = client.get(reverse("territory_design_detail", args=[design["design"].pk])).content.decode()
+    assert f"?unassigned_in={design['design'].pk}" in design_page
+
+
+def test_market_pages_render_for_every_role(design, org, client):
+    AccountFactory(state="NY", annual_revenue=2 * 10**8, employees=1000)
+    icp = icp_publish(icp_create(plan=design["plan"], user=None, name="ICP", criteria=CRITERIA))
+    rule_create(design=design["design"], territory=design["ny"], states=["NY"])
+    territories_apply(design["design"])
+    design_publish(design["design"])
+    icp_score_all(icp)
+    model = TamModel.objects.create(plan=design["plan"], name="M")
+    run = tam_run(model=model, icp=icp, user=org["leader"])
+    prioritize(plan=design["plan"], design=design["design"], icp=icp, model=model)
+    for role in ("leader", "manager_a", "rep_a1", "rep_b1"):
+        client.force_login(org[role])
+        for url in (
+            reverse("territory_design_list"),
+            reverse("territory_design_detail", args=[design["design"].pk]),
+            reverse("tam_overview"),
+            reverse("tam_run_detail", args=[run.pk]),
+            reverse("my_territory"),
+        ):
+            assert client.get(url).status_code == 200, (role, url)
+    client.force_login(org["rep_a1"])
+    assert "1</td>" in client.get(reverse("my_territory")).content.decode()  # rank 1 of rep_a1's territory
+    client.force_login(org["rep_b1"])
+    page = client.get(reverse("my_territory")).content.decode()
+    assert "None of your territories' accounts fit" in page
+    export = b"".join(client.get(reverse("tam_run_detail", args=[run.pk]), {"export": "csv"}).streaming_content)
+    assert b"Dimension,Value" in export
