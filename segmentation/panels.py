@@ -18,12 +18,30 @@ def _icp_focus(user: User) -> dict[str, Any]:
     return {"icp": icp, "counts": icp_summary(user, icp)["counts"], "top": top}
 
 
+def _my_territory(user: User) -> dict[str, Any]:
+    from salesplan.selectors import plan_current
+    from segmentation.selectors import priorities_visible_to
+
+    plan = plan_current(user)
+    if plan is None:
+        return {"rows": []}
+    rows = priorities_visible_to(user, plan).order_by("rank_territory", "territory_id")[:10]
+    return {"rows": list(rows)}
+
+
 PANELS = [
+    HomePanel(
+        key="segmentation_my_territory",
+        template="segmentation/panels/my_territory.html",
+        context=_my_territory,
+        roles=frozenset({"rep"}),
+        order=15,
+    ),
     HomePanel(
         key="segmentation_focus",
         template="segmentation/panels/focus.html",
         context=_icp_focus,
         roles=frozenset({"leader", "manager", "rep"}),
         order=20,
-    )
+    ),
 ]
