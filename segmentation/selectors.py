@@ -259,7 +259,7 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     if user.is_leader:
         return qs
     # The few territory ids as a list, so the planner reads the (run, territory, rank) index for them.
-    territory_ids = list(territories_visible_to(user).values_list("pk", flat=True))
+    territory_ids = list(territories_visible_to(user).filter(level="territory").values_list("pk", flat=True))
     if not territory_ids:
         return AccountPriority.objects.none()
     qs = qs.filter(territory__in=territory_ids)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Vertical
+from accounts.models import AccountTerritory, Vertical
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import territory_design_changed
 from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
@@ -110,20 +110,49 @@ def territories_apply(design: TerritoryDesign, *, progress: Callable[[int, str],
     started = time.perf_counter()
     progress(10, f"Placing accounts with {len(rules)} rules")
     table = "accounts_accountterritory"
+    placement = (
+        f"SELECT p.id AS account_id, p.territory AS territory_id FROM (SELECT a.id, CASE {cases} END AS territory "
+        "FROM accounts_account a) p WHERE p.territory IS NOT NULL"
+    )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE design_id = %s", [design.pk])
-        accounts = table_rows_estimate("accounts_account")
-        lifted = (
-            bulk_indexes_lift(table, primary_key=True) if accounts >= max(table_rows_estimate(table), 10_000) else []
-        )
-        cursor.execute(
-            f"INSERT INTO {table} (design_id, account_id, territory_id) "
-            f"SELECT %s, p.id, p.territory FROM (SELECT a.id, CASE {cases} END AS territory "
-            f"FROM accounts_account a) p WHERE p.territory IS NOT NULL",
-            [design.pk, *params],
-        )
-        assigned = cursor.rowcount
-        bulk_indexes_restore(lifted)
+        if not AccountTerritory.objects.filter(design=design).exists():
+            # First placement: one INSERT … SELECT (a bulk load rebuilds the indexes after).
+            accounts = table_rows_estimate("accounts_account")
+            bulk = accounts >= max(table_rows_estimate(table), 10_000)
+            lifted = bulk_indexes_lift(table, primary_key=True) if bulk else []
+            cursor.execute(
+                f"INSERT INTO {table} (design_id, account_id, territory_id) SELECT %s, n.account_id, n.territory_id "
+                f"FROM ({placement}) n",
+                [design.pk, *params],
+            )
+            assigned = cursor.rowcount
+            bulk_indexes_restore(lifted)
+        else:
+            # Again: compute the placement aside, then write only the accounts that moved.
+            cursor.execute("DROP TABLE IF EXISTS sp_new_placement")
+            cursor.execute(f"CREATE TEMPORARY TABLE sp_new_placement AS {placement}", params)
+            cursor.execute("SELECT count(*) FROM sp_new_placement")
+            assigned = cursor.fetchone()[0]
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE sp_new_placement")
+            cursor.execute(
+                f"UPDATE {table} SET territory_id = n.territory_id FROM sp_new_placement n "
+                f"WHERE {table}.design_id = %s AND {table}.account_id = n.account_id "
+                f"AND {table}.territory_id <> n.territory_id",
+                [design.pk],
+            )
+            cursor.execute(
+                f"DELETE FROM {table} WHERE design_id = %s AND NOT EXISTS "
+                f"(SELECT 1 FROM sp_new_placement n WHERE n.account_id = {table}.account_id)",
+                [design.pk],
+            )
+            cursor.execute(
+                f"INSERT INTO {table} (design_id, account_id, territory_id) SELECT %s, n.account_id, n.territory_id "
+                f"FROM sp_new_placement n WHERE NOT EXISTS (SELECT 1 FROM {table} t "
+                "WHERE t.design_id = %s AND t.account_id = n.account_id)",
+                [design.pk, design.pk],
+            )
+            cursor.execute("DROP TABLE sp_new_placement")
         cursor.execute("SELECT count(*) FROM accounts_account")
         total = cursor.fetchone()[0]
         if connection.vendor == "postgresql":
