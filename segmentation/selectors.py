@@ -255,7 +255,16 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     run = PriorityRun.objects.filter(plan=plan).order_by("-created_at", "-pk").first()
     if run is None:
         return AccountPriority.objects.none()
-    qs = AccountPriority.objects.filter(run=run).select_related("account", "territory", "account__vertical")
+    qs = (
+        AccountPriority.objects.filter(run=run)
+        .select_related("account", "territory", "account__vertical")
+        # What the lists show: fewer columns to read and fewer fields to build per row.
+        .only(
+            *("run_id", "account_id", "territory_id", "area_id", "region_id", "score", "tier", "potential"),
+            *("rank_territory", "rank_area", "rank_region", "territory__name", "account__vertical__name"),
+            *("account__name", "account__city", "account__state", "account__lifecycle", "account__vertical_id"),
+        )
+    )
     if user.is_leader:
         return qs
     # The few territory ids as a list, so the planner reads the (run, territory, rank) index for them.
