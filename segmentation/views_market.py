@@ -88,8 +88,29 @@ class TamModelForm(forms.ModelForm):
     class Meta:
         model = TamModel
         fields = ["name", "method", "revenue_share_pct", "price_per_employee", "bands", "sam_min_tier", "som_share_pct"]
-        labels = {"revenue_share_pct": "Share of revenue (%)", "som_share_pct": "Obtainable share of the SAM (%)"}
+        labels = {
+            "revenue_share_pct": "Share of revenue (%)",
+            "som_share_pct": "Obtainable share of the SAM (%)",
+            "sam_min_tier": "SAM: ICP tier at or above",
+            "bands": "Size bands (for a contract value per band)",
+        }
         widgets = {"bands": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_bands(self) -> list[dict[str, int]]:
+        bands = self.cleaned_data.get("bands") or []
+        problem = 'Give a list like [{"min_employees": 0, "acv": 15000}, {"min_employees": 250, "acv": 60000}].'
+        if not isinstance(bands, list):
+            raise ValidationError(problem)
+        cleaned = []
+        for band in bands:
+            if not isinstance(band, dict) or set(band) != {"min_employees", "acv"}:
+                raise ValidationError(problem)
+            if not all(isinstance(band[k], int) and band[k] >= 0 for k in band):
+                raise ValidationError("Employees and contract values are whole numbers, zero or more.")
+            cleaned.append(band)
+        if self.cleaned_data.get("method") == TamModel.Method.ACV_BY_BAND and not cleaned:
+            raise ValidationError("A contract value per size band needs at least one band.")
+        return sorted(cleaned, key=lambda b: b["min_employees"])
 
 
 # --- Territory designs ------------------------------------------------------------------------------------
