@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.django_env import django_production_setup  # noqa: E402
 from bench.report import report_write  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/salesplan_bench_score")
@@ -29,29 +30,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = URL
-    # Production settings (cached templates, no query log), as a user's server would run them.
-    os.environ.setdefault("DEBUG", "False")
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesplan.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("collectstatic", "--noinput", verbosity=0)  # the manifest the pages' static links need
+    django_production_setup(URL)
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from accounts.models import Account
     from salesplan.models import User
     from segmentation.models import IdealCustomerProfile
     from segmentation.services.icp import icp_summary_refresh
 
-    setup_test_environment()
     icp = IdealCustomerProfile.objects.order_by("pk").first()
     if icp is None or not icp.scored_at:
         raise SystemExit("Run bench/score_accounts.py first: it leaves a million scored accounts here.")
