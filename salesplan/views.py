@@ -326,7 +326,13 @@ def _job_context(job: JobRun) -> dict[str, object]:
     except LookupError:
         spec = None
     result_url = spec.result_url(job) if spec and spec.result_url and not job.is_active else ""
-    result_items = [(key.replace("_", " ").capitalize(), value) for key, value in (job.result or {}).items()]
+    # Figures are shown; ids are where the result link points, not something to read.
+    labels = spec.describe if spec else {}
+    result_items = [
+        (labels.get(key, key.replace("_", " ").capitalize()), value)
+        for key, value in (job.result or {}).items()
+        if not key.endswith("_id")
+    ]
     return {
         "job": job,
         "result_url": result_url,

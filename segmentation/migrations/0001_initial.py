@@ -10,253 +10,620 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0009_account_territory'),
-        ('salesplan', '0002_territories'),
+        ("accounts", "0009_account_territory"),
+        ("salesplan", "0002_territories"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssignmentRule',
+            name="AssignmentRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('countries', models.JSONField(blank=True, default=list, help_text='ISO codes, e.g. US, CA')),
-                ('states', models.JSONField(blank=True, default=list, help_text='State or region codes, e.g. NY, NJ')),
-                ('cities', models.JSONField(blank=True, default=list)),
-                ('postal_prefixes', models.JSONField(blank=True, default=list, help_text='e.g. 100, 101 (Manhattan)')),
-                ('verticals', models.JSONField(blank=True, default=list, help_text='Vertical names')),
-                ('revenue_min', models.BigIntegerField(blank=True, null=True)),
-                ('revenue_max', models.BigIntegerField(blank=True, null=True)),
-                ('employees_min', models.BigIntegerField(blank=True, null=True)),
-                ('employees_max', models.BigIntegerField(blank=True, null=True)),
-                ('accounts', models.JSONField(blank=True, default=list, help_text='Named accounts: their ids')),
-                ('design', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='salesplan.territorydesign')),
-                ('territory', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='salesplan.territory')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("countries", models.JSONField(blank=True, default=list, help_text="ISO codes, e.g. US, CA")),
+                ("states", models.JSONField(blank=True, default=list, help_text="State or region codes, e.g. NY, NJ")),
+                ("cities", models.JSONField(blank=True, default=list)),
+                ("postal_prefixes", models.JSONField(blank=True, default=list, help_text="e.g. 100, 101 (Manhattan)")),
+                ("verticals", models.JSONField(blank=True, default=list, help_text="Vertical names")),
+                ("revenue_min", models.BigIntegerField(blank=True, null=True)),
+                ("revenue_max", models.BigIntegerField(blank=True, null=True)),
+                ("employees_min", models.BigIntegerField(blank=True, null=True)),
+                ("employees_max", models.BigIntegerField(blank=True, null=True)),
+                ("accounts", models.JSONField(blank=True, default=list, help_text="Named accounts: their ids")),
+                (
+                    "design",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="salesplan.territorydesign",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rules", to="salesplan.territory"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='IdealCustomerProfile',
+            name="IdealCustomerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True, help_text='Who our ideal customer is, in a few sentences.')),
-                ('lineage', models.UUIDField(default=uuid.uuid4, editable=False, help_text='The same profile across versions.')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('retired', 'Retired')], default='draft', max_length=10)),
-                ('tier_a_min', models.PositiveSmallIntegerField(default=75, help_text='Lowest score (0–100) of tier A.', validators=[django.core.validators.MaxValueValidator(100)], verbose_name='Tier A from')),
-                ('tier_b_min', models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='Tier B from')),
-                ('tier_c_min', models.PositiveSmallIntegerField(default=25, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='Tier C from')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('scored_at', models.DateTimeField(blank=True, help_text='When every account was last scored.', null=True)),
-                ('scored_count', models.PositiveBigIntegerField(default=0)),
-                ('summary', models.JSONField(blank=True, default=dict, help_text="The whole market's tiers, bands and focus, as of the last scoring.")),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='icps', to='salesplan.strategyplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="Who our ideal customer is, in a few sentences."),
+                ),
+                (
+                    "lineage",
+                    models.UUIDField(default=uuid.uuid4, editable=False, help_text="The same profile across versions."),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("retired", "Retired")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "tier_a_min",
+                    models.PositiveSmallIntegerField(
+                        default=75,
+                        help_text="Lowest score (0–100) of tier A.",
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="Tier A from",
+                    ),
+                ),
+                (
+                    "tier_b_min",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="Tier B from",
+                    ),
+                ),
+                (
+                    "tier_c_min",
+                    models.PositiveSmallIntegerField(
+                        default=25,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="Tier C from",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "scored_at",
+                    models.DateTimeField(blank=True, help_text="When every account was last scored.", null=True),
+                ),
+                ("scored_count", models.PositiveBigIntegerField(default=0)),
+                (
+                    "summary",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The whole market's tiers, bands and focus, as of the last scoring.",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="icps", to="salesplan.strategyplan"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-plan__fiscal_year_start', 'name', '-version'],
+                "ordering": ["-plan__fiscal_year_start", "name", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(help_text='Stable name across versions; answers are kept under it.', max_length=60)),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('range', 'Numeric range'), ('category', 'One of a set'), ('fact', 'Yes/no fact'), ('question', 'Question for the rep')], max_length=10)),
-                ('field', models.CharField(blank=True, help_text='The account field a data criterion reads.', max_length=30)),
-                ('min_value', models.BigIntegerField(blank=True, null=True)),
-                ('max_value', models.BigIntegerField(blank=True, null=True)),
-                ('values', models.JSONField(blank=True, default=list, help_text='The accepted values of a set criterion.')),
-                ('expected', models.BooleanField(default=True, help_text='For a fact: whether a match means yes or no.')),
-                ('weight', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
-                ('question', models.CharField(blank=True, help_text='What the rep is asked.', max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('icp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='segmentation.idealcustomerprofile')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="Stable name across versions; answers are kept under it.", max_length=60
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("range", "Numeric range"),
+                            ("category", "One of a set"),
+                            ("fact", "Yes/no fact"),
+                            ("question", "Question for the rep"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "field",
+                    models.CharField(blank=True, help_text="The account field a data criterion reads.", max_length=30),
+                ),
+                ("min_value", models.BigIntegerField(blank=True, null=True)),
+                ("max_value", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "values",
+                    models.JSONField(blank=True, default=list, help_text="The accepted values of a set criterion."),
+                ),
+                (
+                    "expected",
+                    models.BooleanField(default=True, help_text="For a fact: whether a match means yes or no."),
+                ),
+                (
+                    "weight",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("question", models.CharField(blank=True, help_text="What the rep is asked.", max_length=300)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "icp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="segmentation.idealcustomerprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='AccountScore',
+            name="AccountScore",
             fields=[
-                ('pk', models.CompositePrimaryKey('icp', 'account', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('score', models.DecimalField(decimal_places=1, help_text='0–100 over the known criteria', max_digits=4, null=True)),
-                ('matched', models.PositiveSmallIntegerField(default=0)),
-                ('unknown', models.PositiveSmallIntegerField(default=0)),
-                ('total', models.PositiveSmallIntegerField(default=0)),
-                ('coverage', models.PositiveSmallIntegerField(default=0, help_text='Share of the weight that is known, percent.')),
-                ('tier', models.CharField(blank=True, choices=[('A', 'A · ideal'), ('B', 'B · good fit'), ('C', 'C · weak fit'), ('D', 'D · poor fit')], max_length=1)),
-                ('points', models.JSONField(default=list)),
-                ('scored_at', models.DateTimeField()),
-                ('account', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='icp_scores', to='accounts.account')),
-                ('icp', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='segmentation.idealcustomerprofile')),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "icp", "account", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "score",
+                    models.DecimalField(
+                        decimal_places=1, help_text="0–100 over the known criteria", max_digits=4, null=True
+                    ),
+                ),
+                ("matched", models.PositiveSmallIntegerField(default=0)),
+                ("unknown", models.PositiveSmallIntegerField(default=0)),
+                ("total", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "coverage",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Share of the weight that is known, percent."
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A · ideal"),
+                            ("B", "B · good fit"),
+                            ("C", "C · weak fit"),
+                            ("D", "D · poor fit"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                ("points", models.JSONField(default=list)),
+                ("scored_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="icp_scores",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "icp",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="segmentation.idealcustomerprofile",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PriorityRun',
+            name="PriorityRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ranked', models.PositiveBigIntegerField(default=0)),
-                ('seconds', models.FloatField(default=0)),
-                ('design', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='salesplan.territorydesign')),
-                ('icp', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='segmentation.idealcustomerprofile')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='priority_runs', to='salesplan.strategyplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("ranked", models.PositiveBigIntegerField(default=0)),
+                ("seconds", models.FloatField(default=0)),
+                (
+                    "design",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="salesplan.territorydesign"
+                    ),
+                ),
+                (
+                    "icp",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="segmentation.idealcustomerprofile",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="priority_runs",
+                        to="salesplan.strategyplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AccountPriority',
+            name="AccountPriority",
             fields=[
-                ('pk', models.CompositePrimaryKey('run', 'account', blank=True, editable=False, primary_key=True, serialize=False)),
-                ('area_id', models.BigIntegerField(null=True)),
-                ('region_id', models.BigIntegerField(null=True)),
-                ('score', models.DecimalField(decimal_places=1, max_digits=4, null=True)),
-                ('tier', models.CharField(blank=True, max_length=1)),
-                ('potential', models.DecimalField(decimal_places=0, max_digits=20, null=True)),
-                ('rank_territory', models.PositiveIntegerField()),
-                ('rank_area', models.PositiveIntegerField(null=True)),
-                ('rank_region', models.PositiveIntegerField(null=True)),
-                ('account', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
-                ('territory', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='salesplan.territory')),
-                ('run', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='ranks', to='segmentation.priorityrun')),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "run", "account", blank=True, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("area_id", models.BigIntegerField(null=True)),
+                ("region_id", models.BigIntegerField(null=True)),
+                ("score", models.DecimalField(decimal_places=1, max_digits=4, null=True)),
+                ("tier", models.CharField(blank=True, max_length=1)),
+                ("potential", models.DecimalField(decimal_places=0, max_digits=20, null=True)),
+                ("rank_territory", models.PositiveIntegerField()),
+                ("rank_area", models.PositiveIntegerField(null=True)),
+                ("rank_region", models.PositiveIntegerField(null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "territory",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="salesplan.territory",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ranks",
+                        to="segmentation.priorityrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TamModel',
+            name="TamModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('method', models.CharField(choices=[('revenue_share', 'A share of its revenue'), ('per_employee', 'A price per employee'), ('acv_by_band', 'An annual contract value per size band')], default='revenue_share', max_length=15)),
-                ('revenue_share_pct', models.DecimalField(decimal_places=3, default=Decimal('0.5'), max_digits=6)),
-                ('price_per_employee', models.PositiveIntegerField(default=120, help_text='USD per employee per year')),
-                ('bands', models.JSONField(blank=True, default=list, help_text='Annual contract value per size band: [{"min_employees": 0, "acv": 15000}, …] from small to large')),
-                ('sam_min_tier', models.CharField(choices=[('A', 'A · ideal'), ('B', 'B · good fit'), ('C', 'C · weak fit'), ('D', 'D · poor fit')], default='B', help_text='Accounts at this ICP tier or better are the SAM.', max_length=1)),
-                ('som_share_pct', models.DecimalField(decimal_places=2, default=Decimal('10'), help_text='The share of the SAM we can win.', max_digits=5)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tam_models', to='salesplan.strategyplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("revenue_share", "A share of its revenue"),
+                            ("per_employee", "A price per employee"),
+                            ("acv_by_band", "An annual contract value per size band"),
+                        ],
+                        default="revenue_share",
+                        max_length=15,
+                    ),
+                ),
+                ("revenue_share_pct", models.DecimalField(decimal_places=3, default=Decimal("0.5"), max_digits=6)),
+                ("price_per_employee", models.PositiveIntegerField(default=120, help_text="USD per employee per year")),
+                (
+                    "bands",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Annual contract value per size band: [{"min_employees": 0, "acv": 15000}, …] from small to large',
+                    ),
+                ),
+                (
+                    "sam_min_tier",
+                    models.CharField(
+                        choices=[
+                            ("A", "A · ideal"),
+                            ("B", "B · good fit"),
+                            ("C", "C · weak fit"),
+                            ("D", "D · poor fit"),
+                        ],
+                        default="B",
+                        help_text="Accounts at this ICP tier or better are the SAM.",
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "som_share_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10"),
+                        help_text="The share of the SAM we can win.",
+                        max_digits=5,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tam_models",
+                        to="salesplan.strategyplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['plan', 'name'],
+                "ordering": ["plan", "name"],
             },
         ),
         migrations.AddField(
-            model_name='priorityrun',
-            name='tam_model',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='segmentation.tammodel'),
+            model_name="priorityrun",
+            name="tam_model",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to="segmentation.tammodel"
+            ),
         ),
         migrations.CreateModel(
-            name='TamRun',
+            name="TamRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('parameters', models.JSONField(default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('accounts', models.PositiveBigIntegerField(default=0)),
-                ('accounts_unknown', models.PositiveBigIntegerField(default=0, help_text='Accounts whose potential is unknown.')),
-                ('sam_accounts', models.PositiveBigIntegerField(default=0)),
-                ('tam', models.DecimalField(decimal_places=0, default=0, max_digits=20)),
-                ('sam', models.DecimalField(decimal_places=0, default=0, max_digits=20)),
-                ('som', models.DecimalField(decimal_places=0, default=0, max_digits=20)),
-                ('seconds', models.FloatField(default=0)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('icp', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='segmentation.idealcustomerprofile')),
-                ('model', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to='segmentation.tammodel')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tam_runs', to='salesplan.strategyplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("parameters", models.JSONField(default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("accounts", models.PositiveBigIntegerField(default=0)),
+                (
+                    "accounts_unknown",
+                    models.PositiveBigIntegerField(default=0, help_text="Accounts whose potential is unknown."),
+                ),
+                ("sam_accounts", models.PositiveBigIntegerField(default=0)),
+                ("tam", models.DecimalField(decimal_places=0, default=0, max_digits=20)),
+                ("sam", models.DecimalField(decimal_places=0, default=0, max_digits=20)),
+                ("som", models.DecimalField(decimal_places=0, default=0, max_digits=20)),
+                ("seconds", models.FloatField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "icp",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="segmentation.idealcustomerprofile",
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="runs",
+                        to="segmentation.tammodel",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tam_runs",
+                        to="salesplan.strategyplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TamBreakdown',
+            name="TamBreakdown",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dimension', models.CharField(choices=[('vertical', 'Vertical'), ('region', 'Region (state)'), ('size', 'Size band'), ('segment', 'Segment'), ('vertical_region', 'Vertical × region')], max_length=16)),
-                ('key', models.CharField(max_length=200)),
-                ('key2', models.CharField(blank=True, max_length=200)),
-                ('accounts', models.PositiveBigIntegerField(default=0)),
-                ('sam_accounts', models.PositiveBigIntegerField(default=0)),
-                ('tam', models.DecimalField(decimal_places=0, default=0, max_digits=20)),
-                ('sam', models.DecimalField(decimal_places=0, default=0, max_digits=20)),
-                ('som', models.DecimalField(decimal_places=0, default=0, max_digits=20)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='breakdowns', to='segmentation.tamrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("vertical", "Vertical"),
+                            ("region", "Region (state)"),
+                            ("size", "Size band"),
+                            ("segment", "Segment"),
+                            ("vertical_region", "Vertical × region"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("key", models.CharField(max_length=200)),
+                ("key2", models.CharField(blank=True, max_length=200)),
+                ("accounts", models.PositiveBigIntegerField(default=0)),
+                ("sam_accounts", models.PositiveBigIntegerField(default=0)),
+                ("tam", models.DecimalField(decimal_places=0, default=0, max_digits=20)),
+                ("sam", models.DecimalField(decimal_places=0, default=0, max_digits=20)),
+                ("som", models.DecimalField(decimal_places=0, default=0, max_digits=20)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="breakdowns", to="segmentation.tamrun"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-tam', 'key'],
+                "ordering": ["-tam", "key"],
             },
         ),
         migrations.CreateModel(
-            name='TierReview',
+            name="TierReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('confirm', 'Confirmed'), ('override', 'Overridden')], max_length=8)),
-                ('computed_tier', models.CharField(blank=True, max_length=1)),
-                ('tier', models.CharField(choices=[('A', 'A · ideal'), ('B', 'B · good fit'), ('C', 'C · weak fit'), ('D', 'D · poor fit')], max_length=1)),
-                ('reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tier_reviews', to='accounts.account')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='salesplan.strategyplan')),
-                ('reviewer', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "action",
+                    models.CharField(choices=[("confirm", "Confirmed"), ("override", "Overridden")], max_length=8),
+                ),
+                ("computed_tier", models.CharField(blank=True, max_length=1)),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("A", "A · ideal"),
+                            ("B", "B · good fit"),
+                            ("C", "C · weak fit"),
+                            ("D", "D · poor fit"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tier_reviews", to="accounts.account"
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="salesplan.strategyplan"
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='AccountAnswer',
+            name="AccountAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.SlugField(max_length=60)),
-                ('answer', models.CharField(choices=[('yes', 'Yes'), ('partly', 'Partly'), ('no', 'No')], max_length=6)),
-                ('answered_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='icp_answers', to='accounts.account')),
-                ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.SlugField(max_length=60)),
+                (
+                    "answer",
+                    models.CharField(choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No")], max_length=6),
+                ),
+                ("answered_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="icp_answers", to="accounts.account"
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('account', 'key'), name='answer_account_key_unique')],
+                "constraints": [models.UniqueConstraint(fields=("account", "key"), name="answer_account_key_unique")],
             },
         ),
         migrations.AddConstraint(
-            model_name='idealcustomerprofile',
-            constraint=models.UniqueConstraint(fields=('lineage', 'version'), name='icp_lineage_version_unique'),
+            model_name="idealcustomerprofile",
+            constraint=models.UniqueConstraint(fields=("lineage", "version"), name="icp_lineage_version_unique"),
         ),
         migrations.AddConstraint(
-            model_name='idealcustomerprofile',
-            constraint=models.CheckConstraint(condition=models.Q(('tier_a_min__gt', models.F('tier_b_min')), ('tier_b_min__gt', models.F('tier_c_min'))), name='icp_tiers_descend', violation_error_message='Tier thresholds must descend: A above B above C.'),
+            model_name="idealcustomerprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("tier_a_min__gt", models.F("tier_b_min")), ("tier_b_min__gt", models.F("tier_c_min"))
+                ),
+                name="icp_tiers_descend",
+                violation_error_message="Tier thresholds must descend: A above B above C.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.UniqueConstraint(fields=('icp', 'key'), name='criterion_key_unique'),
+            model_name="criterion",
+            constraint=models.UniqueConstraint(fields=("icp", "key"), name="criterion_key_unique"),
         ),
         migrations.AddIndex(
-            model_name='accountpriority',
-            index=models.Index(fields=['run', 'territory', 'rank_territory'], name='priority_territory_rank_idx'),
+            model_name="accountpriority",
+            index=models.Index(fields=["run", "territory", "rank_territory"], name="priority_territory_rank_idx"),
         ),
         migrations.AddIndex(
-            model_name='tambreakdown',
-            index=models.Index(fields=['run', 'dimension'], name='tambreakdown_run_idx'),
+            model_name="tambreakdown",
+            index=models.Index(fields=["run", "dimension"], name="tambreakdown_run_idx"),
         ),
         migrations.AddIndex(
-            model_name='tierreview',
-            index=models.Index(fields=['plan', 'account', '-created_at'], name='tierreview_latest_idx'),
+            model_name="tierreview",
+            index=models.Index(fields=["plan", "account", "-created_at"], name="tierreview_latest_idx"),
         ),
         migrations.AddConstraint(
-            model_name='tierreview',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('action', 'override'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='tierreview_override_has_reason', violation_error_message='Say why the tier is overridden.'),
+            model_name="tierreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("action", "override"), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="tierreview_override_has_reason",
+                violation_error_message="Say why the tier is overridden.",
+            ),
         ),
     ]

@@ -370,4 +370,4 @@ def icp_score_job(*, job: Any, icp_id: int) -> dict[str, Any]:
     count = icp_score_all(
         icp, progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message)
     )
-    return {"icp_id": icp.pk, "scored": count}
+    return {"icp_id": icp.pk, "accounts_scored": count}

@@ -187,7 +187,7 @@ def tam_run_job(*, job: Any, model_id: int, icp_id: int | None = None, user_id: 
         )
     except ValidationError as exc:
         raise JobError(" ".join(exc.messages)) from exc
-    return {"run_id": run.pk}
+    return {"run_id": run.pk, "accounts_sized": run.accounts, "accounts_in_the_sam": run.sam_accounts}
 
 
 def tam_model_default(plan: StrategyPlan) -> TamModel:
