@@ -8,20 +8,20 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from accounts.models import Lifecycle
-from accounts.selectors import accounts_by_owner, accounts_summary, accounts_visible_to
+from accounts.selectors import accounts_by_owner_for, accounts_summary_for, accounts_visible_to
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
 from salesplan.selectors import team_members_visible_to
 
 
 def _kpis(user: User) -> dict[str, Any]:
-    summary = accounts_summary(accounts_visible_to(user))
+    summary = accounts_summary_for(user)
     wallet, sales = summary["wallet"] or 0, summary["current_sales"] or 0
     return {"summary": summary, "wallet_share": sales * 100 / wallet if wallet else None}
 
 
 def _reps(user: User) -> dict[str, Any]:
-    stats = accounts_by_owner(accounts_visible_to(user))
+    stats = accounts_by_owner_for(user)
     reps = list(team_members_visible_to(user).filter(is_active=True).order_by("team__name", "last_name"))
     rows = [{"rep": rep, **stats.get(rep.pk, {})} for rep in reps]
     return {"rows": rows, "unowned": stats.get(None, {}).get("total", 0)}

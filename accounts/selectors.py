@@ -80,6 +80,27 @@ def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:
     )
 
 
+def accounts_summary_for(user: User) -> dict[str, int | None]:
+    """``accounts_summary`` of what the user sees, kept until accounts or territories change (the leader's
+    home page would otherwise aggregate a million accounts on every visit)."""
+    key = f"accounts:summary:{user.pk}:{accounts_data_version()}:{territory_design_published_id()}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = accounts_summary(accounts_visible_to(user))
+        cache.set(key, summary, _CHOICES_TTL)
+    return summary
+
+
+def accounts_by_owner_for(user: User) -> dict[int, dict[str, int]]:
+    """``accounts_by_owner`` of what the user sees, kept like ``accounts_summary_for``."""
+    key = f"accounts:by-owner:{user.pk}:{accounts_data_version()}:{territory_design_published_id()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = accounts_by_owner(accounts_visible_to(user))
+        cache.set(key, rows, _CHOICES_TTL)
+    return rows
+
+
 def accounts_by_owner(accounts: QuerySet[Account]) -> dict[int, dict[str, int]]:
     """owner id -> counts and dollars, for team tables."""
     rows = accounts.values("owner_id").annotate(

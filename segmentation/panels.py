@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F
+
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
 from segmentation.models import FOCUS_TIERS
@@ -14,7 +16,9 @@ def _icp_focus(user: User) -> dict[str, Any]:
     icp = icp_current(user)
     if icp is None or not icp.scored_at:
         return {"icp": icp}
-    top = scores_visible_to(user, icp).filter(tier__in=FOCUS_TIERS).order_by("-score", "-coverage", "account__name")[:8]
+    # The matrix's order, which its index serves: best score, then best known, then the account id.
+    order = (F("score").desc(nulls_last=True), F("coverage").desc(nulls_last=True), "account_id")
+    top = scores_visible_to(user, icp).filter(tier__in=FOCUS_TIERS).order_by(*order)[:8]
     return {"icp": icp, "counts": icp_summary(user, icp)["counts"], "top": top}
 
 
