@@ -228,3 +228,51 @@ class AccountTerritory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} in {self.territory_id}"
+
+
+class Strategy(models.TextChoices):
+    ACQUIRE = "acquire", "Acquire"
+    GROW = "grow", "Grow"
+    REACTIVATE = "reactivate", "Reactivate"
+    RETAIN = "retain", "Retain"
+    RETIRE = "retire", "Retire"
+
+
+class AccountStrategy(models.Model):
+    """The strategy chosen for an account, with what the data suggested then; the latest row stands and
+    the earlier ones are its history."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="strategies")
+    strategy = models.CharField(max_length=10, choices=Strategy.choices)
+    suggested = models.CharField(max_length=10, choices=Strategy.choices, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="account_strategy_latest_idx")]
+
+    def __str__(self) -> str:
+        return self.get_strategy_display()
+
+
+class PlanQualification(models.Model):
+    """A rep's yes/no to one of the questions that decide whether an account warrants a strategic plan
+    (only the questions the data cannot answer are asked)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="qualifications")
+    key = models.SlugField(max_length=40)
+    answer = models.BooleanField()
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "key"], name="qualification_account_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {'yes' if self.answer else 'no'}"

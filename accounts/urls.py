@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views, views_imports
+from accounts import views, views_imports, views_strategy
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("summary/", views.account_list_summary, name="account_list_summary"),
+    path("<int:pk>/strategy/", views_strategy.account_strategy_panel, name="account_strategy_panel"),
+    path("<int:pk>/strategy/set/", views_strategy.account_strategy_set, name="account_strategy_set"),
+    path("<int:pk>/qualification/", views_strategy.account_qualification_answer, name="account_qualification"),
     path("exports/<int:pk>/download/", views.account_export_download, name="account_export_download"),
     path("verticals/", views.vertical_list, name="vertical_list"),
     path("verticals/industries/<int:pk>/", views.industry_mapping_update, name="industry_mapping_update"),

@@ -16,13 +16,20 @@ class LoginForm(AuthenticationForm):
 class PlanForm(forms.ModelForm):
     class Meta:
         model = StrategyPlan
-        fields = ["name", "fiscal_year_start", "fiscal_year_end", "prior_year_revenue", "revenue_target", "summary"]
+        fields = [
+            "name", "fiscal_year_start", "fiscal_year_end", "prior_year_revenue", "revenue_target",
+            "strategic_growth_threshold", "summary",
+        ]  # fmt: skip
         widgets = {
             "fiscal_year_start": forms.DateInput(attrs={"type": "date"}),
             "fiscal_year_end": forms.DateInput(attrs={"type": "date"}),
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
-        labels = {"prior_year_revenue": "Prior-year revenue (USD)", "revenue_target": "Revenue target (USD)"}
+        labels = {
+            "prior_year_revenue": "Prior-year revenue (USD)",
+            "revenue_target": "Revenue target (USD)",
+            "strategic_growth_threshold": "Growth that warrants a strategic account plan (USD per year)",
+        }
 
 
 class UserForm(forms.ModelForm):

@@ -105,6 +105,13 @@ class StrategyPlan(models.Model):
         max_digits=16, decimal_places=2, null=True, blank=True, help_text="Revenue of the previous year, USD."
     )
     summary = models.TextField(blank=True, help_text="The strategy in a few sentences: growth drivers, trade-offs.")
+    strategic_growth_threshold = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Yearly $ growth an account must offer to warrant a strategic account plan.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -10,9 +10,11 @@ class SegmentationConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from accounts.facts import account_facts_register
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
+        from segmentation.facts import icp_facts
         from segmentation.panels import PANELS
         from segmentation.services.demo import market_seed_demo, segmentation_seed_demo
         from segmentation.tasks import icp_score_task, prioritize_task, tam_run_task, territories_apply_task
@@ -53,6 +55,7 @@ class SegmentationConfig(AppConfig):
                 result_link_text="Open the prioritized lists",
             )
         )
+        account_facts_register(icp_facts)
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
         demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:

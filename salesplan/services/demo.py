@@ -112,6 +112,7 @@ def demo_seed_org() -> dict[str, Any]:
             "status": StrategyPlan.Status.PUBLISHED,
             "revenue_target": Decimal("130000000"),
             "prior_year_revenue": Decimal("100000000"),
+            "strategic_growth_threshold": Decimal("250000"),
             "created_by": leader,
             "summary": "Grow revenue 30% by winning mid-market manufacturers and expanding wallet share "
             "with our top customers, funded by moving SMB accounts to inside sales.",

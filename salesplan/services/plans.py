@@ -19,6 +19,7 @@ def plan_create(
     created_by: User | None,
     revenue_target: Decimal | None = None,
     prior_year_revenue: Decimal | None = None,
+    strategic_growth_threshold: Decimal | None = None,
     summary: str = "",
 ) -> StrategyPlan:
     plan = StrategyPlan(
@@ -28,6 +29,7 @@ def plan_create(
         created_by=created_by,
         revenue_target=revenue_target,
         prior_year_revenue=prior_year_revenue,
+        strategic_growth_threshold=strategic_growth_threshold,
         summary=summary,
     )
     plan.full_clean()

@@ -1,0 +1,130 @@
+"""Account strategy (Acquire, Grow, Reactivate, Retain, Retire) and whether an account warrants a strategic
+account plan. Both answer from the data where they can and ask the rep only for the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from accounts.facts import account_facts
+from accounts.models import Account, AccountStrategy, Lifecycle, PlanQualification, Strategy
+from salesplan.models import StrategyPlan, User
+
+WALLET_SHARE_GROW = Decimal("0.70")  # under 70 % of its spend in our category, a customer can grow
+PLAN_WARRANTED_AT = 4  # "yes" answers out of six
+
+
+def wallet_share(account: Account) -> Decimal | None:
+    if not account.wallet:
+        return None
+    return Decimal(account.current_sales or 0) / Decimal(account.wallet)
+
+
+def strategy_suggest(account: Account, facts: dict[str, Any]) -> tuple[str, str]:
+    """(strategy, why) from what is known of the account."""
+    if account.lifecycle == Lifecycle.FORMER:
+        return Strategy.REACTIVATE, "A former customer: win it back."
+    if account.lifecycle == Lifecycle.PROSPECT:
+        return Strategy.ACQUIRE, "A prospect: win its first order."
+    if facts.get("icp_tier") == "D":
+        return Strategy.RETIRE, "A customer that fits our ICP poorly (tier D): serve it at low cost, or let it go."
+    share = wallet_share(account)
+    if share is None:
+        return Strategy.RETAIN, "A customer whose category spend is unknown: keep it, and find out its wallet."
+    if share < WALLET_SHARE_GROW:
+        return Strategy.GROW, f"We have {share:.0%} of its spend in our category: grow our share."
+    return Strategy.RETAIN, f"We already have {share:.0%} of its spend in our category: keep it."
+
+
+def strategy_current(account: Account) -> AccountStrategy | None:
+    return account.strategies.select_related("chosen_by").first()
+
+
+def strategy_set(*, account: Account, strategy: str, user: User, reason: str = "") -> AccountStrategy:
+    """The rep confirms the suggestion or chooses another strategy; every choice is kept."""
+    if strategy not in Strategy.values:
+        raise ValidationError(f"Choose one of {', '.join(Strategy.labels)}.")
+    suggested, _why = strategy_suggest(account, account_facts(account, user))
+    if strategy != suggested and not reason.strip():
+        raise ValidationError("Say why you chose another strategy than the suggested one.")
+    return AccountStrategy.objects.create(
+        account=account, strategy=strategy, suggested=suggested, reason=reason.strip()[:300], chosen_by=user
+    )
+
+
+@dataclass
+class Question:
+    key: str
+    text: str
+    answer: bool | None  # None: not answered yet
+    source: str  # "data", "rep" or "" (to ask)
+    evidence: str = ""
+
+
+QUESTIONS = {
+    "market-experience": "Is it in a market we have experience in?",
+    "solves-problems": "Does it have problems our product or service solves?",
+    "growth-above-threshold": "Does it offer $ growth above our threshold?",
+    "share-under-70": "Are our sales under 70% of its purchases in our category?",
+    "growth-market": "Is it in a market we target for strategic growth?",
+    "matches-icp": "Does it match our Ideal Customer Profile?",
+}
+
+
+def qualification(account: Account, *, user: User, plan: StrategyPlan | None) -> dict[str, Any]:
+    """The six questions with the data's answers where it has them, the rep's for the rest, and whether
+    the account warrants a strategic plan (at least four "yes")."""
+    facts = account_facts(account, user)
+    given = dict(account.qualifications.values_list("key", "answer"))
+    data: dict[str, tuple[bool, str]] = {}
+    if facts.get("market_experience") is not None:
+        data["market-experience"] = (facts["market_experience"], "its vertical, against the ICP's market criterion")
+    if facts.get("growth_market") is not None:
+        data["growth-market"] = (facts["growth_market"], "its vertical, against the ICP's growth markets")
+    if facts.get("icp_tier"):
+        data["matches-icp"] = (facts["icp_tier"] in {"A", "B"}, f"ICP tier {facts['icp_tier']}")
+    share = wallet_share(account)
+    if account.lifecycle != Lifecycle.CUSTOMER:
+        data["share-under-70"] = (True, "not a current customer: we sell it nothing yet")
+    elif share is not None:
+        data["share-under-70"] = (share < WALLET_SHARE_GROW, f"our share of its category spend is {share:.0%}")
+    threshold = plan.strategic_growth_threshold if plan else None
+    if threshold is not None and account.wallet is not None:
+        room = Decimal(account.wallet) - Decimal(account.current_sales or 0)
+        data["growth-above-threshold"] = (
+            room >= threshold,
+            f"${room:,.0f} of spend left to win, threshold ${threshold:,.0f}",
+        )
+    questions = []
+    for key, text in QUESTIONS.items():
+        if key in data:
+            answer, evidence = data[key]
+            questions.append(Question(key, text, answer, "data", evidence))
+        elif key in given:
+            questions.append(Question(key, text, given[key], "rep"))
+        else:
+            questions.append(Question(key, text, None, ""))
+    yes = sum(1 for q in questions if q.answer)
+    open_ = sum(1 for q in questions if q.answer is None)
+    return {
+        "questions": questions,
+        "yes": yes,
+        "open": open_,
+        "warrants": yes >= PLAN_WARRANTED_AT,
+        "undecided": yes < PLAN_WARRANTED_AT <= yes + open_,
+    }
+
+
+def qualification_answer(*, account: Account, key: str, answer: bool | None, user: User) -> None:
+    """Record the rep's yes/no (None: unanswered again) to a question the data does not answer."""
+    if key not in QUESTIONS:
+        raise ValidationError("Unknown question.")
+    if answer is None:
+        PlanQualification.objects.filter(account=account, key=key).delete()
+        return
+    PlanQualification.objects.update_or_create(
+        account=account, key=key, defaults={"answer": answer, "answered_by": user}
+    )

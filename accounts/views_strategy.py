@@ -1,0 +1,68 @@
+"""HTTP views of account strategy and plan qualification (a panel of the account page)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.facts import account_facts
+from accounts.models import Strategy
+from accounts.selectors import accounts_visible_to
+from accounts.services.strategy import (
+    qualification,
+    qualification_answer,
+    strategy_current,
+    strategy_set,
+    strategy_suggest,
+)
+from salesplan.selectors import plan_current
+
+
+def account_strategy_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
+    suggested, why = strategy_suggest(account, account_facts(account, request.user))
+    return render(
+        request,
+        "accounts/partials/strategy_panel.html",
+        {
+            "account": account,
+            "current": strategy_current(account),
+            "history": account.strategies.select_related("chosen_by")[:10],
+            "suggested": suggested,
+            "suggested_label": Strategy(suggested).label,
+            "why": why,
+            "strategies": Strategy.choices,
+            "qualification": qualification(account, user=request.user, plan=plan_current(request.user)),
+        },
+    )
+
+
+@require_POST
+def account_strategy_set(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
+    try:
+        choice = strategy_set(
+            account=account,
+            strategy=request.POST.get("strategy", ""),
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Strategy for {account.name}: {choice.get_strategy_display()}.")
+    return redirect(account)
+
+
+@require_POST
+def account_qualification_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
+    answer = {"yes": True, "no": False}.get(request.POST.get("answer", ""))
+    try:
+        qualification_answer(account=account, key=request.POST.get("key", ""), answer=answer, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(account)

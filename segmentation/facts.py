@@ -1,0 +1,33 @@
+"""What segmentation knows of an account, for account strategy and plan qualification (accounts.facts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import Account
+from salesplan.models import User
+from segmentation.models import AccountScore
+from segmentation.scoring import account_value, criterion_points
+from segmentation.selectors import icp_current
+
+_FACT_CRITERIA = {"market_experience": "market-experience", "growth_market": "growth-market"}
+
+
+def icp_facts(account: Account, user: User) -> dict[str, Any]:
+    """The account's tier in the current ICP, and whether its market is one we know or target for growth
+    (read from the ICP's criteria of those names, when the profile has them)."""
+    icp = icp_current(user)
+    if icp is None:
+        return {}
+    facts: dict[str, Any] = {}
+    score = AccountScore.objects.filter(icp=icp, account=account).values_list("tier", flat=True).first()
+    if score:
+        facts["icp_tier"] = score
+    criteria = {c.key: c for c in icp.criteria.filter(key__in=_FACT_CRITERIA.values())}
+    for fact, key in _FACT_CRITERIA.items():
+        criterion = criteria.get(key)
+        if criterion is not None:
+            points = criterion_points(criterion, account_value(criterion, account, {}))
+            if points is not None:
+                facts[fact] = points > 0
+    return facts
