@@ -16,12 +16,12 @@ from django.db import connection, transaction
 from salesplan.models import StrategyPlan, TerritoryDesign
 from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
 from segmentation.models import IdealCustomerProfile, PriorityRun, TamModel
-from segmentation.services.tam import _TIER_RANK, potential_sql
+from segmentation.services.tam import potential_sql, sam_tiers
 
 
 def priority_sql(*, design: TerritoryDesign, icp: IdealCustomerProfile, model: TamModel) -> tuple[str, list[Any]]:
     """SELECT (account, territory, area, region, score, tier, potential, three ranks) of the matching accounts."""
-    tiers = [t for t, rank in _TIER_RANK.items() if rank <= _TIER_RANK[model.sam_min_tier]]
+    tiers = sam_tiers(model)
     order = "x.score DESC NULLS LAST, x.potential DESC NULLS LAST, x.account_id"
     sql = (
         "SELECT x.account_id, x.territory_id, x.area_id, x.region_id, x.score, x.tier, x.potential, "

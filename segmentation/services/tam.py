@@ -22,6 +22,11 @@ SIZE_BANDS = [(0, "1–49"), (50, "50–249"), (250, "250–999"), (1000, "1,000
 _TIER_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
 
 
+def sam_tiers(model: TamModel) -> list[str]:
+    """The ICP tiers that make the SAM: the model's threshold tier and the better ones."""
+    return [t for t, rank in _TIER_RANK.items() if rank <= _TIER_RANK[model.sam_min_tier]]
+
+
 def potential_sql(model: TamModel) -> str:
     """SQL for one account's yearly $ potential (``a`` = accounts), NULL when its data is missing."""
     if model.method == TamModel.Method.REVENUE_SHARE:
@@ -55,8 +60,8 @@ def model_parameters(model: TamModel) -> dict[str, Any]:
 
 def _base_sql(model: TamModel, icp: IdealCustomerProfile | None) -> str:
     """Per account: vertical, state, size band, segment, potential and whether it is in the SAM."""
-    sam_tiers = [t for t, rank in _TIER_RANK.items() if rank <= _TIER_RANK[model.sam_min_tier]]
-    in_sam = f"CASE WHEN s.tier IN ({', '.join(repr(t) for t in sam_tiers)}) THEN 1 ELSE 0 END" if icp else "0"
+    tiers = ", ".join(repr(t) for t in sam_tiers(model))
+    in_sam = f"CASE WHEN s.tier IN ({tiers}) THEN 1 ELSE 0 END" if icp else "0"
     join = f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)}" if icp else ""
     return (
         f"SELECT COALESCE(v.name, 'No vertical') AS vertical, CASE WHEN a.state = '' THEN 'Unknown' ELSE a.state END "
