@@ -15,6 +15,7 @@ class AccountsConfig(AppConfig):
         from accounts.importing.sqlite import register_sqlite_functions
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
+        from accounts.services.demo_plans import accounts_seed_demo_plans
         from accounts.tasks import accounts_export_task, accounts_import_task
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
@@ -24,6 +25,7 @@ class AccountsConfig(AppConfig):
         post_save.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_save")
         post_delete.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_delete")
         demo_seeder_register(name="accounts", seeder=accounts_seed_demo)
+        demo_seeder_register(name="account_plans", seeder=accounts_seed_demo_plans)
         for panel in PANELS:
             home_panel_register(panel)
         job_kind_register(

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
-from accounts.models import Account, AccountImport, IndustryMapping, Lifecycle, Vertical
+from accounts.models import (
+    Account,
+    AccountImport,
+    AccountPlan,
+    AccountTerritory,
+    IndustryMapping,
+    Lifecycle,
+    PlanFollowUp,
+    PlanObjective,
+    PlanStatus,
+    Vertical,
+)
 from salesplan.models import TerritoryRep, User
 from salesplan.selectors import territory_design_published_id, users_visible_to
 
@@ -177,3 +190,81 @@ def industry_mappings_with_counts() -> QuerySet[IndustryMapping]:
         .values("n")
     )
     return IndustryMapping.objects.select_related("vertical").annotate(accounts=Coalesce(Subquery(per_industry), 0))
+
+
+# --- Strategic account plans ----------------------------------------------------------------------
+
+
+def account_plans_visible_to(user: User) -> QuerySet[AccountPlan]:
+    """The one access rule for plans: a rep sees their own, a manager their own and their team's, the
+    leader all. Every plan page, list, export, comment and follow-up starts here."""
+    qs = AccountPlan.objects.select_related("account", "owner", "owner__team", "decided_by")
+    if user.is_leader:
+        return qs
+    if user.is_manager:
+        return qs.filter(Q(owner=user) | Q(owner__team__manager=user))
+    return qs.filter(owner=user)
+
+
+def account_plans_with_figures(plans: QuerySet[AccountPlan], today: datetime.date) -> QuerySet[AccountPlan]:
+    """Each plan with its expected return (the objectives' targets) and its overdue follow-ups."""
+    targets = (
+        PlanObjective.objects.filter(plan=OuterRef("pk")).values("plan").annotate(total=Sum("target")).values("total")
+    )
+    late = (
+        PlanFollowUp.objects.filter(plan=OuterRef("pk"), done_at=None, due__lt=today)
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return plans.annotate(expected=Subquery(targets), overdue=Coalesce(Subquery(late), 0))
+
+
+def plan_review_queue(user: User) -> QuerySet[AccountPlan]:
+    """Submitted plans this user reviews (their team's; all for the leader), oldest submission first."""
+    qs = account_plans_visible_to(user).filter(status=PlanStatus.SUBMITTED).exclude(owner=user)
+    return qs.order_by("submitted_at", "pk")
+
+
+def follow_ups_visible_to(user: User) -> QuerySet[PlanFollowUp]:
+    """Follow-ups of the plans the user sees, and any given to the user."""
+    plans = account_plans_visible_to(user).values("pk")
+    return PlanFollowUp.objects.filter(Q(plan__in=plans) | Q(owner=user)).select_related(
+        "plan__account", "owner", "created_by"
+    )
+
+
+def follow_ups_overdue_for(user: User, today: datetime.date) -> QuerySet[PlanFollowUp]:
+    """Open follow-ups past their date: the user's own, and for a manager or leader those of the plans
+    they see."""
+    return follow_ups_visible_to(user).filter(done_at=None, due__lt=today).order_by("due", "pk")
+
+
+def account_territory_path(account: Account) -> list[str]:
+    """Region → area → territory of the account in the published design ([] when it is not placed)."""
+    design_id = territory_design_published_id()
+    if design_id is None:
+        return []
+    placed = (
+        AccountTerritory.objects.filter(design_id=design_id, account=account)
+        .select_related("territory__parent__parent")
+        .first()
+    )
+    path, node = [], placed.territory if placed else None
+    while node is not None and len(path) < 5:
+        path.insert(0, node.name)
+        node = node.parent
+    return path
+
+
+def plan_detail_rows(plan: AccountPlan) -> dict[str, list]:
+    """The rows of a plan, each with what its page shows next to it."""
+    return {
+        "contacts": list(plan.contacts.select_related("relationship_owner", "reports_to")),
+        "competitors": list(plan.competitors.all()),
+        "objectives": list(plan.objectives.all()),
+        "actions": list(plan.actions.select_related("owner", "objective")),
+        "comments": list(plan.comments.select_related("author")),
+        "follow_ups": list(plan.follow_ups.select_related("owner", "created_by")),
+        "events": list(plan.events.select_related("actor")[:60]),
+    }

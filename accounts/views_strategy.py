@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.facts import account_facts
 from accounts.models import Strategy
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_plans_visible_to, accounts_visible_to
 from accounts.services.strategy import (
     qualification,
     qualification_answer,
@@ -36,6 +36,7 @@ def account_strategy_panel(request: HttpRequest, pk: int) -> HttpResponse:
             "why": why,
             "strategies": Strategy.choices,
             "qualification": qualification(account, user=request.user, plan=plan_current(request.user)),
+            "account_plan": account_plans_visible_to(request.user).filter(account=account).first(),
         },
     )
 

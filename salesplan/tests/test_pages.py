@@ -126,5 +126,5 @@ def test_home_query_count_does_not_grow_with_accounts(client, org, role, django_
     for rep in ("rep_a1", "rep_a2", "rep_b1"):
         AccountFactory.create_batch(20, owner=org[rep], lifecycle="customer", wallet=1_000_000, current_sales=10_000)
     client.force_login(org[role])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):  # constant: one query or two per home panel
         client.get(reverse("home"))

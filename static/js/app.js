@@ -28,3 +28,8 @@ document.addEventListener("htmx:responseError", (event) => {
 document.addEventListener("toggle", (event) => {
   if (event.target.tagName === "DETAILS" && event.target.open) window.dispatchEvent(new Event("resize"));
 }, true);
+
+// A "Print" button: <button data-print>.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

@@ -276,3 +276,53 @@ class PlanQualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {'yes' if self.answer else 'no'}"
+
+
+from accounts.models.plans import (  # noqa: E402  (plans refer to Account above)
+    AccountPlan,
+    ActionStatus,
+    CompetitorPosition,
+    ContactRole,
+    Influence,
+    PlanAction,
+    PlanComment,
+    PlanCompetitor,
+    PlanContact,
+    PlanEvent,
+    PlanFollowUp,
+    PlanObjective,
+    PlanSection,
+    PlanStatus,
+    Sentiment,
+    Threat,
+)
+
+__all__ = [
+    "Account",
+    "AccountImport",
+    "AccountPlan",
+    "AccountStrategy",
+    "AccountTerritory",
+    "ActionStatus",
+    "CompetitorPosition",
+    "ContactRole",
+    "ImportIssue",
+    "IndustryMapping",
+    "Influence",
+    "Lifecycle",
+    "Ownership",
+    "PlanAction",
+    "PlanComment",
+    "PlanCompetitor",
+    "PlanContact",
+    "PlanEvent",
+    "PlanFollowUp",
+    "PlanObjective",
+    "PlanQualification",
+    "PlanSection",
+    "PlanStatus",
+    "Sentiment",
+    "Strategy",
+    "Threat",
+    "Vertical",
+]

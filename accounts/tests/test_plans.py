@@ -1,0 +1,453 @@
+"""Strategic account plans: writing, the review workflow and who may do each step, the findings a plan gives
+its writer, optimistic locking, history, visibility and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import (
+    AccountPlan,
+    ContactRole,
+    Influence,
+    PlanAction,
+    PlanContact,
+    PlanEvent,
+    PlanFollowUp,
+    PlanObjective,
+    PlanSection,
+    PlanStatus,
+    Sentiment,
+)
+from accounts.services import plan_insights as insights
+from accounts.services.plans import (
+    PlanConflict,
+    plan_changes_since_review,
+    plan_comment,
+    plan_create,
+    plan_decide,
+    plan_follow_up_add,
+    plan_follow_up_done,
+    plan_section_save,
+    plan_submit,
+    plan_withdraw,
+)
+from accounts.tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 22)
+
+
+def _plan(owner, **account) -> AccountPlan:
+    account = AccountFactory(owner=owner, lifecycle="customer", wallet=2_000_000, current_sales=400_000, **account)
+    return plan_create(account=account, user=owner)
+
+
+def _ready(plan: AccountPlan) -> AccountPlan:
+    """Fill what a plan needs before it can be submitted."""
+    plan_section_save(plan=plan, user=plan.owner, version=plan.version, section="needs", data={"needs": "Downtime"})
+    PlanContact.objects.create(plan=plan, name="Robert Hale", role=ContactRole.ECONOMIC)
+    objective = PlanObjective.objects.create(plan=plan, title="Service contract", target=300_000, due=TODAY)
+    PlanAction.objects.create(plan=plan, objective=objective, description="Audit", due=TODAY, hours=Decimal(10))
+    plan.refresh_from_db()
+    return plan
+
+
+# --- Workflow -----------------------------------------------------------------------------------------
+
+
+def test_plan_goes_through_review_and_back_to_submitted_after_revision(org):
+    rep, manager = org["rep_a1"], org["manager_a"]
+    plan = _ready(_plan(rep))
+    plan_submit(plan=plan, user=rep)
+    assert plan.status == PlanStatus.SUBMITTED
+    assert plan.submitted_at is not None
+
+    plan_decide(plan=plan, user=manager, approve=False, comment="Map the CFO.", section="relationships")
+    assert plan.status == PlanStatus.CHANGES
+    assert plan.comments.get().section == "relationships"
+
+    plan_section_save(plan=plan, user=rep, version=plan.version, section="swot", data={"strengths": "Service"})
+    plan_submit(plan=plan, user=rep)
+    assert plan_changes_since_review(plan) == {"swot": ["Strengths: — → Service"]}
+
+    plan_decide(plan=plan, user=manager, approve=True)
+    assert plan.status == PlanStatus.APPROVED
+    assert plan.decided_by == manager
+    actions = list(plan.events.order_by("at", "pk").values_list("action", flat=True))
+    assert actions == ["created", "edited", "submitted", "changes", "commented", "edited", "submitted", "approved"]
+
+
+def test_submitting_needs_needs_contacts_objectives_and_actions(org):
+    plan = _plan(org["rep_a1"])
+    with pytest.raises(ValidationError) as refused:
+        plan_submit(plan=plan, user=org["rep_a1"])
+    message = refused.value.messages[0]
+    assert "needs" in message
+    assert "contact" in message
+    assert "objective" in message
+    assert "action" in message
+    assert AccountPlan.objects.get(pk=plan.pk).status == PlanStatus.DRAFT
+
+
+@pytest.mark.parametrize("who", ["rep_a2", "manager_b", "rep_a1"])
+def test_only_the_owners_manager_or_the_leader_reviews(org, who):
+    plan = _ready(_plan(org["rep_a1"]))
+    plan_submit(plan=plan, user=org["rep_a1"])
+    with pytest.raises(PermissionDenied):
+        plan_decide(plan=plan, user=org[who], approve=True)
+    plan_decide(plan=plan, user=org["leader"], approve=True)
+    assert plan.status == PlanStatus.APPROVED
+
+
+def test_only_the_owner_edits_submits_or_withdraws(org):
+    plan = _ready(_plan(org["rep_a1"]))
+    for someone in (org["manager_a"], org["rep_a2"], org["leader"]):
+        with pytest.raises(PermissionDenied):
+            plan_section_save(plan=plan, user=someone, version=plan.version, section="needs", data={"needs": "x"})
+        with pytest.raises(PermissionDenied):
+            plan_submit(plan=plan, user=someone)
+
+
+def test_requesting_changes_needs_a_comment_and_a_decided_plan_cannot_be_decided_again(org):
+    rep, manager = org["rep_a1"], org["manager_a"]
+    plan = _ready(_plan(rep))
+    plan_submit(plan=plan, user=rep)
+    with pytest.raises(ValidationError, match="needs a comment"):
+        plan_decide(plan=plan, user=manager, approve=False, comment="  ")
+    stale = AccountPlan.objects.get(pk=plan.pk)
+    plan_decide(plan=plan, user=org["leader"], approve=True)
+    with pytest.raises(PlanConflict, match="Approved"):
+        plan_decide(plan=stale, user=manager, approve=False, comment="Too late")
+    assert AccountPlan.objects.get(pk=plan.pk).status == PlanStatus.APPROVED
+
+
+def test_a_submitted_plan_is_read_only_until_withdrawn_and_editing_an_approved_plan_starts_a_revision(org):
+    rep = org["rep_a1"]
+    plan = _ready(_plan(rep))
+    plan_submit(plan=plan, user=rep)
+    with pytest.raises(PermissionDenied):
+        plan_section_save(plan=plan, user=rep, version=plan.version, section="needs", data={"needs": "x"})
+    plan_withdraw(plan=plan, user=rep)
+    assert plan.status == PlanStatus.DRAFT
+    plan_submit(plan=plan, user=rep)
+    plan_decide(plan=plan, user=org["manager_a"], approve=True)
+    plan_section_save(plan=plan, user=rep, version=plan.version, section="needs", data={"needs": "More downtime"})
+    assert plan.status == PlanStatus.DRAFT
+
+
+def test_follow_ups_go_to_owner_or_manager_and_are_completed_by_them(org):
+    rep, manager = org["rep_a1"], org["manager_a"]
+    plan = _ready(_plan(rep))
+    follow_up = plan_follow_up_add(plan=plan, user=manager, description="Pilot proposal", owner=rep, due=TODAY)
+    with pytest.raises(ValidationError):
+        plan_follow_up_add(plan=plan, user=manager, description="x", owner=org["rep_b1"], due=TODAY)
+    with pytest.raises(PermissionDenied):
+        plan_follow_up_add(plan=plan, user=rep, description="x", owner=rep, due=TODAY)
+    with pytest.raises(PermissionDenied):
+        plan_follow_up_done(follow_up=follow_up, user=org["rep_a2"])
+    plan_follow_up_done(follow_up=follow_up, user=rep)
+    assert PlanFollowUp.objects.get(pk=follow_up.pk).done_at is not None
+
+
+# --- History and optimistic locking ------------------------------------------------------------------
+
+
+def test_every_change_is_kept_with_who_and_what(org):
+    rep = org["rep_a1"]
+    plan = _plan(rep)
+    plan_section_save(
+        plan=plan, user=rep, version=plan.version, section="buying", data={"decision_date": dt.date(2027, 2, 1)}
+    )
+    contact = PlanContact.objects.create(plan=plan, name="Maria Santos", sentiment=Sentiment.NEUTRAL)
+
+    class Rows:
+        def save(self):
+            PlanContact.objects.filter(pk=contact.pk).update(sentiment=Sentiment.ADVOCATE)
+
+    plan_section_save(plan=plan, user=rep, version=plan.version, section="relationships", formsets=[Rows()])
+    edits = list(plan.events.filter(action=PlanEvent.Action.EDITED).order_by("at", "pk"))
+    assert [(e.actor, e.section) for e in edits] == [(rep, "buying"), (rep, "relationships")]
+    assert edits[0].changes == ["Decision date: — → 2027-02-01"]
+    assert edits[1].changes == ["Maria Santos: sentiment: neutral → advocate"]
+
+
+def test_the_later_of_two_saves_from_the_same_version_is_refused_and_nothing_is_overwritten(org):
+    rep = org["rep_a1"]
+    plan = _plan(rep)
+    opened = plan.version
+    first, second = AccountPlan.objects.get(pk=plan.pk), AccountPlan.objects.get(pk=plan.pk)
+    plan_section_save(plan=first, user=rep, version=opened, section="needs", data={"needs": "First"})
+    with pytest.raises(PlanConflict, match="after you opened this page"):
+        plan_section_save(plan=second, user=rep, version=opened, section="needs", data={"needs": "Second"})
+    assert AccountPlan.objects.get(pk=plan.pk).needs == "First"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_saves_on_postgresql_one_wins_one_is_refused(org):
+    """A claims the plan and holds its transaction open; B saves from the same version meanwhile. B's claim
+    waits on A's row lock, re-reads the row when A commits, finds the version moved and is refused."""
+    rep = org["rep_a1"]
+    plan = _plan(rep)
+    opened = plan.version
+    a_claimed, release = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    class HoldOpen:
+        def save(self):
+            a_claimed.set()
+            release.wait(timeout=10)
+
+    def save(name: str, text: str, formsets: list) -> None:
+        try:
+            mine = AccountPlan.objects.get(pk=plan.pk)
+            plan_section_save(
+                plan=mine, user=rep, version=opened, section="needs", data={"needs": text}, formsets=formsets
+            )
+            outcome[name] = "saved"
+        except PlanConflict:
+            outcome[name] = "refused"
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=save, args=("A", "Words of A", [HoldOpen()]))
+    first.start()
+    assert a_claimed.wait(timeout=10)
+    second = threading.Thread(target=save, args=("B", "Words of B", []))
+    second.start()
+    second.join(timeout=1)
+    assert second.is_alive(), "B should be waiting on A's row lock"
+    release.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert outcome == {"A": "saved", "B": "refused"}
+    saved = AccountPlan.objects.get(pk=plan.pk)
+    assert saved.needs == "Words of A"
+    assert saved.version == opened + 1
+
+
+# --- What a plan tells its writer --------------------------------------------------------------------
+
+
+def _contact(pk, role="", influence=Influence.MEDIUM, days_ago=None, sentiment=0, reports_to=None, owner=None):
+    contact = PlanContact(
+        pk=pk,
+        name=f"Person {pk}",
+        role=role,
+        influence=influence,
+        sentiment=sentiment,
+        last_contact=TODAY - dt.timedelta(days=days_ago) if days_ago is not None else None,
+        reports_to_id=reports_to,
+    )
+    contact.relationship_owner_id = owner
+    return contact
+
+
+def test_one_engaged_contact_is_single_threaded_and_key_roles_are_named_when_missing():
+    contacts = [_contact(1, ContactRole.CHAMPION, days_ago=10), _contact(2, ContactRole.ECONOMIC, days_ago=200)]
+    texts = [f.text for f in insights.relationship_findings(contacts, TODAY)]
+    assert any(t.startswith("Single-threaded: only Person 1 is engaged") for t in texts)
+    assert any(t.startswith("No engaged decision maker") for t in texts)
+    assert "Key roles missing: technical buyer." in texts
+
+
+def test_two_engaged_contacts_with_an_engaged_economic_buyer_is_not_single_threaded():
+    contacts = [
+        _contact(1, ContactRole.ECONOMIC, days_ago=10),
+        _contact(2, ContactRole.CHAMPION, days_ago=30),
+        _contact(3, ContactRole.TECHNICAL, days_ago=60),
+    ]
+    assert insights.relationship_findings(contacts, TODAY) == []
+
+
+def test_an_unowned_blocker_and_an_opposed_decision_maker_are_flagged():
+    contacts = [
+        _contact(1, ContactRole.ECONOMIC, days_ago=10, sentiment=Sentiment.OPPOSED),
+        _contact(2, ContactRole.CHAMPION, days_ago=10),
+        _contact(3, ContactRole.TECHNICAL, days_ago=10),
+        _contact(4, ContactRole.BLOCKER, days_ago=10),
+    ]
+    texts = [f.text for f in insights.relationship_findings(contacts, TODAY)]
+    assert texts == [
+        "Person 1 decides and is opposed.",
+        "Person 4 is a blocker and nobody on our side owns that relationship.",
+    ]
+
+
+def test_org_chart_nests_by_reports_to_and_survives_loops_and_unmapped_managers():
+    contacts = [
+        _contact(1),
+        _contact(2, reports_to=1),
+        _contact(3, reports_to=2),
+        _contact(4, reports_to=99),
+        _contact(5, reports_to=6),
+        _contact(6, reports_to=5),
+    ]
+    roots = insights.org_chart(contacts, TODAY)
+    assert [r.contact.pk for r in roots] == [1, 4, 5, 6]
+    assert roots[0].children[0].contact.pk == 2
+    assert roots[0].children[0].children[0].contact.pk == 3
+
+
+def test_return_on_sales_time_is_the_expected_sales_per_planned_hour():
+    objective = PlanObjective(pk=1, title="Service", target=240_000, due=TODAY)
+    idle = PlanObjective(pk=2, title="New plants", target=60_000, due=TODAY)
+    actions = [
+        PlanAction(pk=1, objective_id=1, description="Audit", due=TODAY - dt.timedelta(days=1), hours=Decimal(10)),
+        PlanAction(pk=2, objective_id=1, description="Case", due=TODAY, hours=Decimal(20), status="done"),
+    ]
+    summary = insights.growth_summary([objective, idle], actions, TODAY)
+    assert summary.target == 300_000
+    assert summary.hours == 30
+    assert summary.rosti == 10_000
+    assert summary.by_objective[0]["rosti"] == 8_000
+    texts = [f.text for f in summary.findings]
+    assert "“New plants” has no actions: how will it be won?" in texts
+    assert "1 action overdue." in texts
+    assert "2 actions have no owner." in texts
+
+
+# --- Visibility and pages ----------------------------------------------------------------------------
+
+
+def test_rep_sees_own_plans_manager_the_teams_leader_all_and_others_get_404(client, org):
+    plan = _plan(org["rep_a1"])
+    url = reverse("account_plan_detail", args=[plan.pk])
+    for who, status in [
+        ("rep_a1", 200),
+        ("manager_a", 200),
+        ("leader", 200),
+        ("rep_a2", 404),
+        ("rep_b1", 404),
+        ("manager_b", 404),
+    ]:
+        client.force_login(org[who])
+        assert client.get(url).status_code == status, who
+        listed = client.get(reverse("account_plan_list")).content.decode()
+        assert (plan.account.name in listed) == (status == 200), who
+        assert client.get(reverse("account_plan_print", args=[plan.pk])).status_code == status, who
+
+
+def test_someone_who_cannot_see_a_plan_cannot_comment_or_record_follow_ups_on_it(client, org):
+    plan = _plan(org["rep_a1"])
+    client.force_login(org["manager_b"])
+    assert client.post(reverse("account_plan_comment", args=[plan.pk]), {"body": "x"}).status_code == 404
+    response = client.post(
+        reverse("account_plan_follow_up", args=[plan.pk]), {"description": "x", "owner": org["rep_a1"].pk}
+    )
+    assert response.status_code == 404
+    assert not plan.comments.exists()
+    assert not plan.follow_ups.exists()
+
+
+def test_editing_a_section_in_the_browser_saves_and_a_stale_save_keeps_the_users_input(client, org):
+    rep = org["rep_a1"]
+    plan = _plan(rep)
+    client.force_login(rep)
+    url = reverse("account_plan_edit", args=[plan.pk, "needs"])
+    assert client.get(url).status_code == 200
+    opened = plan.version
+    response = client.post(url, {"version": opened, "needs": "Downtime on the lines", "business_goals": "Grow"})
+    assert response.status_code == 302
+    response = client.post(url, {"version": opened, "needs": "My stale words", "business_goals": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Not saved" in page
+    assert "My stale words" in page
+    assert AccountPlan.objects.get(pk=plan.pk).needs == "Downtime on the lines"
+
+
+def test_contacts_are_added_through_the_relationship_formset_and_the_chart_shows_them(client, org):
+    rep = org["rep_a1"]
+    plan = _plan(rep)
+    client.force_login(rep)
+    url = reverse("account_plan_edit", args=[plan.pk, "relationships"])
+    data = {
+        "version": plan.version,
+        "contacts-TOTAL_FORMS": 2,
+        "contacts-INITIAL_FORMS": 0,
+        "contacts-0-name": "Robert Hale",
+        "contacts-0-title": "COO",
+        "contacts-0-role": "economic",
+        "contacts-0-influence": "high",
+        "contacts-0-sentiment": "1",
+        "contacts-0-last_contact": (timezone.localdate() - dt.timedelta(days=5)).isoformat(),
+        "contacts-1-influence": "medium",
+        "contacts-1-sentiment": "0",
+    }
+    assert client.post(url, data).status_code == 302
+    page = client.get(reverse("account_plan_detail", args=[plan.pk])).content.decode()
+    assert "Robert Hale" in page
+    assert "Economic buyer" in page
+    assert "Single-threaded: only Robert Hale is engaged" in page
+    assert plan.events.filter(action="edited", section="relationships").get().changes == ["Added contact Robert Hale"]
+
+
+def test_manager_queue_lists_team_plans_oldest_first_with_changes_and_home_shows_overdue(client, org):
+    rep, manager = org["rep_a1"], org["manager_a"]
+    older, newer = _ready(_plan(rep)), _ready(_plan(org["rep_a2"]))
+    plan_submit(plan=older, user=rep)
+    plan_decide(plan=older, user=manager, approve=False, comment="Say more about the needs")
+    plan_section_save(plan=older, user=rep, version=older.version, section="needs", data={"needs": "Much more"})
+    plan_submit(plan=newer, user=org["rep_a2"])
+    plan_submit(plan=older, user=rep)
+    AccountPlan.objects.filter(pk=older.pk).update(submitted_at=timezone.now() - dt.timedelta(days=3))
+    late = timezone.localdate() - dt.timedelta(days=2)
+    plan_follow_up_add(plan=older, user=manager, description="Send the pilot proposal", owner=rep, due=late)
+    other = _ready(_plan(org["rep_b1"]))
+    plan_submit(plan=other, user=org["rep_b1"])
+
+    client.force_login(manager)
+    page = client.get(reverse("account_plan_reviews")).content.decode()
+    assert page.index(older.account.name) < page.index(newer.account.name)
+    assert other.account.name not in page
+    assert "Needs: Downtime → Much more" in page
+    assert "First review" in page
+    home = client.get(reverse("home")).content.decode()
+    assert "Send the pilot proposal" in home
+    assert "2 days late" in home
+    client.force_login(rep)
+    assert "Send the pilot proposal" in client.get(reverse("home")).content.decode()
+    client.force_login(org["rep_b1"])
+    assert "Send the pilot proposal" not in client.get(reverse("home")).content.decode()
+
+
+def test_comments_land_on_their_section_and_in_the_history(org):
+    plan = _plan(org["rep_a1"])
+    plan_comment(plan=plan, user=org["manager_a"], section=PlanSection.SWOT, body="Strengths are ours, not theirs")
+    with pytest.raises(ValidationError):
+        plan_comment(plan=plan, user=org["manager_a"], section=PlanSection.SWOT, body=" ")
+    assert plan.comments.get().section == "swot"
+    assert plan.events.filter(action="commented", section="swot").exists()
+
+
+def test_demo_has_plans_in_every_state(db):
+    from salesplan.services.demo import demo_seed
+
+    demo_seed(companies=1500)
+    states = set(AccountPlan.objects.values_list("status", flat=True))
+    assert states == {s.value for s in PlanStatus}
+    assert PlanFollowUp.objects.filter(done_at=None, due__lt=timezone.localdate()).exists()
+    demo_seed(companies=1500)  # idempotent
+    assert AccountPlan.objects.count() == 8
+
+
+def test_plan_page_query_count_does_not_grow_with_its_rows(client, org, django_assert_max_num_queries):
+    rep = org["rep_a1"]
+    plan = _ready(_plan(rep))
+    for n in range(15):
+        PlanContact.objects.create(plan=plan, name=f"Contact {n}", relationship_owner=rep)
+        PlanAction.objects.create(plan=plan, description=f"Action {n}", owner=rep, due=TODAY, hours=Decimal(1))
+        plan_comment(plan=plan, user=org["manager_a"], section="needs", body=f"Comment {n}")
+    client.force_login(org["manager_a"])
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("account_plan_detail", args=[plan.pk]))
+    assert response.content.decode().count("Contact 1") >= 1
