@@ -5,9 +5,20 @@ from __future__ import annotations
 import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 
 from accounts.models import (
     Account,
@@ -16,6 +27,7 @@ from accounts.models import (
     AccountTerritory,
     IndustryMapping,
     Lifecycle,
+    PlanAction,
     PlanFollowUp,
     PlanObjective,
     PlanStatus,
@@ -207,17 +219,28 @@ def account_plans_visible_to(user: User) -> QuerySet[AccountPlan]:
 
 
 def account_plans_with_figures(plans: QuerySet[AccountPlan], today: datetime.date) -> QuerySet[AccountPlan]:
-    """Each plan with its expected return (the objectives' targets) and its overdue follow-ups."""
+    """Each plan with its expected return (the objectives' targets), planned sales hours, the return per
+    hour (ROSTI) and its overdue follow-ups."""
     targets = (
         PlanObjective.objects.filter(plan=OuterRef("pk")).values("plan").annotate(total=Sum("target")).values("total")
     )
+    hours = PlanAction.objects.filter(plan=OuterRef("pk")).values("plan").annotate(total=Sum("hours")).values("total")
     late = (
         PlanFollowUp.objects.filter(plan=OuterRef("pk"), done_at=None, due__lt=today)
         .values("plan")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return plans.annotate(expected=Subquery(targets), overdue=Coalesce(Subquery(late), 0))
+    return plans.annotate(
+        expected=Subquery(targets),
+        hours=Subquery(hours, output_field=DecimalField()),
+        overdue=Coalesce(Subquery(late), 0),
+    ).annotate(
+        rosti=ExpressionWrapper(
+            Cast(F("expected"), DecimalField(max_digits=20, decimal_places=2)) / NullIf(F("hours"), Value(0)),
+            output_field=DecimalField(max_digits=20, decimal_places=2),
+        )
+    )
 
 
 def plan_review_queue(user: User) -> QuerySet[AccountPlan]:

@@ -54,6 +54,7 @@ PLAN_SORT = {
     "submitted": "submitted_at",
     "expected": "expected",
     "overdue": "overdue",
+    "rosti": "rosti",
 }
 
 
@@ -63,10 +64,30 @@ def account_plan_list(request: HttpRequest) -> HttpResponse:
     plans, sorting = list_sort(request, filterset.qs, columns=PLAN_SORT, default="-updated")
     if request.GET.get("export") == "csv":
         rows = (
-            (p.account.name, str(p.owner), p.get_status_display(), p.expected, p.overdue, p.submitted_at, p.updated_at)
+            (
+                p.account.name,
+                str(p.owner),
+                p.get_status_display(),
+                p.expected,
+                p.hours,
+                p.rosti,
+                p.overdue,
+                p.submitted_at,
+                p.updated_at,
+            )
             for p in plans
         )
-        header = ["Account", "Owner", "Status", "Expected return", "Overdue follow-ups", "Submitted", "Last change"]
+        header = [
+            "Account",
+            "Owner",
+            "Status",
+            "Expected return",
+            "Planned hours",
+            "Return per hour",
+            "Overdue follow-ups",
+            "Submitted",
+            "Last change",
+        ]
         return csv_response(filename="account-plans.csv", header=header, rows=rows)
     return render(
         request,
@@ -130,7 +151,9 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
         "relationship_findings": insights.relationship_findings(rows["contacts"], today),
         "competition_findings": insights.competition_findings(rows["competitors"], account.wallet_share_pct),
         "buying_findings": insights.buying_findings(plan, today),
-        "growth": insights.growth_summary(rows["objectives"], rows["actions"], today),
+        "growth": insights.growth_summary(
+            rows["objectives"], rows["actions"], today, wallet=account.wallet, current_sales=account.current_sales
+        ),
         "completeness": insights.plan_completeness(plan, {k: len(v) for k, v in rows.items()}),
         "comments_by_section": comments,
         "changes": plan_changes_since_review(plan) if plan.status == PlanStatus.SUBMITTED else {},
@@ -180,7 +203,7 @@ def account_plan_edit(request: HttpRequest, pk: int, section: str) -> HttpRespon
     if not plan_can_edit(plan, request.user):
         messages.info(request, _why_read_only(plan, request))
         return redirect(plan)
-    version, conflict = plan.version, None
+    version, conflict, conflict_values = plan.version, None, {}
     data = request.POST if request.method == "POST" else None
     form, formsets = _section_forms(plan, section, data)
     if data is not None:
@@ -200,6 +223,9 @@ def account_plan_edit(request: HttpRequest, pk: int, section: str) -> HttpRespon
                 messages.error(request, str(exc))
                 plan.refresh_from_db()
                 conflict = plan.events.exclude(action=PlanEvent.Action.COMMENTED).select_related("actor").first()
+                if form:  # beside each field the user typed differently, what the plan says now
+                    saved = {name: getattr(plan, name) for name in form.cleaned_data if name != "version"}
+                    conflict_values = {k: v for k, v in saved.items() if v != form.cleaned_data[k]}
                 version = plan.version  # saving again now is a deliberate choice over the other change
             else:
                 messages.success(request, f"Saved: {'; '.join(changes)}." if changes else "Nothing had changed.")
@@ -212,6 +238,7 @@ def account_plan_edit(request: HttpRequest, pk: int, section: str) -> HttpRespon
         formsets=formsets,
         version=version,
         conflict_event=conflict,
+        conflict_values=conflict_values,
     )
     return render(request, "accounts/plan_edit.html", context)
 

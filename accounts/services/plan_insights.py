@@ -120,9 +120,15 @@ class GrowthSummary:
 
 
 def growth_summary(
-    objectives: Sequence[PlanObjective], actions: Sequence[PlanAction], today: datetime.date
+    objectives: Sequence[PlanObjective],
+    actions: Sequence[PlanAction],
+    today: datetime.date,
+    *,
+    wallet: int | None = None,
+    current_sales: int | None = None,
 ) -> GrowthSummary:
-    """The expected return (objectives' targets) against the planned sales time (actions' hours)."""
+    """The expected return (objectives' targets) against the planned sales time (actions' hours), and what
+    the targets would do to our share of the account's category spend."""
     target = sum(o.target for o in objectives)
     hours = sum((a.hours for a in actions), Decimal(0))
     findings = []
@@ -155,8 +161,30 @@ def growth_summary(
         )
     if objectives and not actions:
         findings.append(Finding("warning", "No sales time planned: add the actions that win the objectives."))
+    findings += _wallet_findings(target, wallet, current_sales)
     rosti = (Decimal(target) / hours).quantize(Decimal(1)) if hours else None
     return GrowthSummary(target=target, hours=hours, rosti=rosti, findings=findings, by_objective=rows)
+
+
+def _wallet_findings(target: int, wallet: int | None, current_sales: int | None) -> list[Finding]:
+    if not target or not wallet:
+        return []
+    sales = current_sales or 0
+    room = wallet - sales
+    if target > room:
+        return [
+            Finding(
+                "warning",
+                f"The objectives add up to ${target:,.0f}, more than the ${max(room, 0):,.0f} of its category "
+                "spend we do not win yet: check the targets or the wallet estimate.",
+            )
+        ]
+    before, after = sales * 100 / wallet, (sales + target) * 100 / wallet
+    return [
+        Finding(
+            "info", f"Won, these objectives take our share of its category spend from {before:.0f} % to {after:.0f} %."
+        )
+    ]
 
 
 def competition_findings(competitors: Sequence[PlanCompetitor], our_share_pct: float | None) -> list[Finding]:

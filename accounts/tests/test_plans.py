@@ -362,6 +362,7 @@ def test_editing_a_section_in_the_browser_saves_and_a_stale_save_keeps_the_users
     assert response.status_code == 200
     assert "Not saved" in page
     assert "My stale words" in page
+    assert 'Now in the plan:</span> <span class="plan-text">Downtime on the lines' in page
     assert AccountPlan.objects.get(pk=plan.pk).needs == "Downtime on the lines"
 
 
@@ -451,3 +452,22 @@ def test_plan_page_query_count_does_not_grow_with_its_rows(client, org, django_a
     with django_assert_max_num_queries(20):
         response = client.get(reverse("account_plan_detail", args=[plan.pk]))
     assert response.content.decode().count("Contact 1") >= 1
+
+
+def test_growth_targets_are_set_against_the_spend_left_to_win():
+    objective = PlanObjective(pk=1, title="Service", target=600_000, due=TODAY)
+    within = insights.growth_summary([objective], [], TODAY, wallet=2_000_000, current_sales=400_000)
+    assert "take our share of its category spend from 20 % to 50 %" in within.findings[-1].text
+    beyond = insights.growth_summary([objective], [], TODAY, wallet=800_000, current_sales=400_000)
+    assert "more than the $400,000 of its category spend we do not win yet" in beyond.findings[-1].text
+
+
+def test_plan_list_shows_expected_return_per_planned_hour_and_exports_it(client, org):
+    plan = _ready(_plan(org["rep_a1"]))  # $300,000 over 10 hours
+    client.force_login(org["manager_a"])
+    page = client.get(reverse("account_plan_list"), {"sort": "-rosti"}).content.decode()
+    assert "$30.0K/h" in page
+    export = b"".join(client.get(reverse("account_plan_list"), {"export": "csv"}).streaming_content).decode()
+    row = next(line for line in export.splitlines() if line.startswith(plan.account.name))
+    status, expected, hours, rosti = row.split(",")[2:6]
+    assert (status, int(expected), float(hours), float(rosti)) == ("Draft", 300_000, 10, 30_000)
