@@ -243,6 +243,12 @@ def account_plans_with_figures(plans: QuerySet[AccountPlan], today: datetime.dat
     )
 
 
+def account_plans_by_status(plans: QuerySet[AccountPlan]) -> dict[str, int]:
+    """How many of ``plans`` are in each status (one query)."""
+    counts = plans.order_by().values("status").annotate(n=Count("pk"))
+    return {row["status"]: row["n"] for row in counts}
+
+
 def plan_review_queue(user: User) -> QuerySet[AccountPlan]:
     """Submitted plans this user reviews (their team's; all for the leader), oldest submission first."""
     qs = account_plans_visible_to(user).filter(status=PlanStatus.SUBMITTED).exclude(owner=user)

@@ -17,6 +17,7 @@ from accounts.filters import AccountPlanFilter
 from accounts.forms_plans import ROW_FORMSETS, TEXT_FORMS, CommentForm, DecisionForm, FollowUpForm
 from accounts.models import AccountPlan, PlanEvent, PlanSection, PlanStatus, Strategy
 from accounts.selectors import (
+    account_plans_by_status,
     account_plans_visible_to,
     account_plans_with_figures,
     account_territory_path,
@@ -62,6 +63,7 @@ def account_plan_list(request: HttpRequest) -> HttpResponse:
     plans = account_plans_with_figures(account_plans_visible_to(request.user), timezone.localdate())
     filterset = AccountPlanFilter(request.GET, queryset=plans, user=request.user)
     plans, sorting = list_sort(request, filterset.qs, columns=PLAN_SORT, default="-updated")
+    counts = account_plans_by_status(account_plans_visible_to(request.user))
     if request.GET.get("export") == "csv":
         rows = (
             (
@@ -97,6 +99,7 @@ def account_plan_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "sorting": sorting,
             "queue_count": plan_review_queue(request.user).count() if not request.user.is_rep else 0,
+            "by_status": [(status, label, counts.get(status, 0)) for status, label in PlanStatus.choices],
         },
     )
 

@@ -293,7 +293,8 @@ def _contacts(plan: AccountPlan, rep: User, manager: User | None, today: dt.date
 
 
 def _growth(plan: AccountPlan, rep: User, manager: User | None, today: dt.date, account: Account) -> None:
-    room = max((account.wallet or 0) - (account.current_sales or 0), 200_000)
+    # Targets a rep would set for a year: a slice of the spend left to win, not all of it.
+    room = min(max((account.wallet or 0) - (account.current_sales or 0), 200_000), 3_000_000)
     first = PlanObjective.objects.create(
         plan=plan,
         title="Service contract for all packaging lines",
@@ -312,7 +313,7 @@ def _growth(plan: AccountPlan, rep: User, manager: User | None, today: dt.date, 
                 owner=rep,
                 due=today - dt.timedelta(days=5),
                 status=ActionStatus.DONE,
-                hours=Decimal("12"),
+                hours=Decimal("40"),
             ),
             PlanAction(
                 plan=plan,
@@ -321,7 +322,7 @@ def _growth(plan: AccountPlan, rep: User, manager: User | None, today: dt.date, 
                 owner=rep,
                 due=today + dt.timedelta(days=20),
                 status=ActionStatus.IN_PROGRESS,
-                hours=Decimal("8"),
+                hours=Decimal("24"),
             ),
             PlanAction(
                 plan=plan,
@@ -329,7 +330,7 @@ def _growth(plan: AccountPlan, rep: User, manager: User | None, today: dt.date, 
                 description="Executive sponsor call",
                 owner=manager,
                 due=today - dt.timedelta(days=2),
-                hours=Decimal("2"),
+                hours=Decimal("4"),
             ),
         ]
     )
