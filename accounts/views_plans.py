@@ -141,6 +141,11 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
     for comment in rows["comments"]:
         comments.setdefault(comment.section, []).append(comment)
     reviewer = plan_is_reviewer(plan, request.user)
+    decision_comments = [
+        c
+        for c in rows["comments"]
+        if plan.decided_at and c.author_id == plan.decided_by_id and c.created_at >= plan.decided_at
+    ]
     return {
         "plan": plan,
         "account": account,
@@ -159,6 +164,7 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
         ),
         "completeness": insights.plan_completeness(plan, {k: len(v) for k, v in rows.items()}),
         "comments_by_section": comments,
+        "decision_comments": decision_comments,
         "changes": plan_changes_since_review(plan) if plan.status == PlanStatus.SUBMITTED else {},
         "can_edit": plan_can_edit(plan, request.user),
         "is_owner": plan.owner_id == request.user.pk,

@@ -108,7 +108,8 @@ def test_rep_writes_a_plan_the_manager_sends_it_back_then_approves_it(page, brow
 
     # The rep revises and resubmits.
     page.reload()
-    expect(page.get_by_text("asked for changes")).to_be_visible()
+    asked = page.locator(".alert", has_text="asked for changes")
+    expect(asked).to_contain_text("Relationship map: “Who is your champion? Map the plant director.”")
     expect(page.locator("#relationships")).to_contain_text("Who is your champion? Map the plant director.")
     expect(page.locator("#follow-ups")).to_contain_text("Introduce me to the plant director")
     _edit(page, "relationships")
