@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import Account, AccountPlan, AccountTerritory, Lifecycle, PlanFollowUp, PlanStatus, Vertical
+from accounts.models import (
+    Account,
+    AccountPlan,
+    AccountStrategy,
+    AccountTerritory,
+    Lifecycle,
+    PlanFollowUp,
+    PlanStatus,
+    Strategy,
+    Vertical,
+)
 from accounts.selectors import account_country_choices, account_industry_choices, account_state_choices
 from salesplan.filters import StyledFilterSet
 from salesplan.models import User
@@ -56,6 +66,18 @@ class AccountFilter(StyledFilterSet):
         label="Employees",
     )
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
+    strategy = django_filters.ChoiceFilter(
+        choices=[*Strategy.choices, ("none", "Not chosen yet")],
+        method="by_strategy",
+        empty_label="Any strategy",
+        label="Strategy",
+    )
+    plan = django_filters.ChoiceFilter(
+        choices=[("yes", "Has a strategic plan"), ("no", "No plan")],
+        method="by_plan",
+        empty_label="Plan or not",
+        label="Plan",
+    )
     unassigned_in = django_filters.NumberFilter(
         method="unassigned", label="Not placed by design", widget=forms.HiddenInput()
     )
@@ -64,7 +86,7 @@ class AccountFilter(StyledFilterSet):
         model = Account
         fields = [
             "q", "vertical", "industry", "country", "state", "lifecycle", "revenue", "employees", "owner",
-            "unassigned_in",
+            "strategy", "plan", "unassigned_in",
         ]  # fmt: skip
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
@@ -78,6 +100,19 @@ class AccountFilter(StyledFilterSet):
         """The accounts no rule of a territory design placed (the design page links here)."""
         placed = AccountTerritory.objects.filter(design_id=value, account=OuterRef("pk"))
         return queryset.exclude(Exists(placed))
+
+    def by_strategy(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        """The accounts whose latest strategy choice is ``value`` ("none": never chosen). Strategy rows are
+        few next to accounts, so the filter reads them and joins the account ids in."""
+        if value == "none":
+            return queryset.exclude(pk__in=AccountStrategy.objects.values("account_id"))
+        latest = AccountStrategy.objects.filter(account=OuterRef("account")).order_by("-created_at", "-pk")
+        current = AccountStrategy.objects.filter(strategy=value, pk=Subquery(latest.values("pk")[:1]))
+        return queryset.filter(pk__in=current.values("account_id"))
+
+    def by_plan(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
+        planned = AccountPlan.objects.values("account_id")
+        return queryset.filter(pk__in=planned) if value == "yes" else queryset.exclude(pk__in=planned)
 
     def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
         value = value.strip()

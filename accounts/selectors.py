@@ -24,6 +24,7 @@ from accounts.models import (
     Account,
     AccountImport,
     AccountPlan,
+    AccountStrategy,
     AccountTerritory,
     IndustryMapping,
     Lifecycle,
@@ -31,6 +32,7 @@ from accounts.models import (
     PlanFollowUp,
     PlanObjective,
     PlanStatus,
+    Strategy,
     Vertical,
 )
 from salesplan.models import TerritoryRep, User
@@ -297,3 +299,19 @@ def plan_detail_rows(plan: AccountPlan) -> dict[str, list]:
         "follow_ups": list(plan.follow_ups.select_related("owner", "created_by")),
         "events": list(plan.events.select_related("actor")[:60]),
     }
+
+
+def accounts_strategy_attach(accounts: list[Account], user: User) -> None:
+    """Set ``strategy`` (the latest choice, or None) and ``visible_plan`` (the plan the user may open, or None)
+    on each account of a list page: two queries for the page."""
+    ids = [a.pk for a in accounts]
+    latest: dict[int, str] = {}
+    for account_id, strategy in (
+        AccountStrategy.objects.filter(account_id__in=ids).order_by("account_id", "created_at", "pk")
+    ).values_list("account_id", "strategy"):
+        latest[account_id] = strategy  # ascending: the last one written wins
+    visible = account_plans_visible_to(user).select_related(None).filter(account_id__in=ids)
+    plans = {p.account_id: p for p in visible.only("pk", "account_id", "status")}
+    for account in accounts:
+        account.strategy = Strategy(latest[account.pk]).label if account.pk in latest else None
+        account.visible_plan = plans.get(account.pk)

@@ -17,6 +17,7 @@ from accounts.forms import VerticalForm
 from accounts.models import IndustryMapping, Vertical
 from accounts.selectors import (
     ACCOUNT_SORT_COLUMNS,
+    accounts_strategy_attach,
     accounts_summary,
     accounts_visible_to,
     industry_mappings_with_counts,
@@ -37,11 +38,13 @@ def account_list(request: HttpRequest) -> HttpResponse:
         return _account_export(request, file_format)
     filterset = AccountFilter(request.GET, queryset=accounts_visible_to(request.user), user=request.user)
     qs, sorting = list_sort(request, filterset.qs, columns=ACCOUNT_SORT_COLUMNS, default="name")
+    page = list_paginate(request, qs.select_related("owner", "vertical"))
+    accounts_strategy_attach(page.object_list, request.user)
     return render(
         request,
         "accounts/account_list.html",
         {
-            "page": list_paginate(request, qs.select_related("owner", "vertical")),
+            "page": page,
             "filter": filterset,
             "sorting": sorting,
             "has_any": accounts_visible_to(request.user).exists(),

@@ -31,6 +31,7 @@ from accounts.models import (
     PlanObjective,
     PlanSection,
     Sentiment,
+    Strategy,
     Threat,
 )
 from accounts.services.plans import (
@@ -41,6 +42,7 @@ from accounts.services.plans import (
     plan_section_save,
     plan_submit,
 )
+from accounts.services.strategy import strategy_set
 from salesplan.models import JobRun, User
 
 # (rep, the state the plan ends in); each rep's biggest-room customers get the plans, in this order.
@@ -102,6 +104,7 @@ def _demo_plan(account: Account, rep: User, state: str, *, index: int) -> None:
     manager = rep.team.manager if rep.team else None
     today = timezone.localdate()
     plan = plan_create(account=account, user=rep)
+    strategy_set(account=account, strategy=Strategy.GROW, user=rep, reason="A strategic account: we grow it.")
     first = account.name.split()[0]
     _text(
         plan,

@@ -471,3 +471,46 @@ def test_plan_list_shows_expected_return_per_planned_hour_and_exports_it(client,
     row = next(line for line in export.splitlines() if line.startswith(plan.account.name))
     status, expected, hours, rosti = row.split(",")[2:6]
     assert (status, int(expected), float(hours), float(rosti)) == ("Draft", 300_000, 10, 30_000)
+
+
+def test_account_list_filters_by_current_strategy_and_plan_and_shows_both(client, org):
+    from accounts.services.strategy import strategy_set
+
+    rep = org["rep_a1"]
+    grown = AccountFactory(owner=rep, name="Grown Co", lifecycle="customer", wallet=1_000_000, current_sales=100_000)
+    changed = AccountFactory(owner=rep, name="Changed Co", lifecycle="customer", wallet=1_000_000, current_sales=1)
+    untouched = AccountFactory(owner=rep, name="Untouched Co")
+    strategy_set(account=grown, strategy="grow", user=rep)
+    strategy_set(account=changed, strategy="grow", user=rep)
+    strategy_set(account=changed, strategy="retain", user=rep, reason="Budget frozen this year")
+    plan = plan_create(account=grown, user=rep)
+    client.force_login(rep)
+
+    def names(**query):
+        page = client.get(reverse("account_list"), query).content.decode()
+        return {n for n in ("Grown Co", "Changed Co", "Untouched Co") if n in page}
+
+    assert names(strategy="grow") == {"Grown Co"}
+    assert names(strategy="retain") == {"Changed Co"}
+    assert names(strategy="none") == {"Untouched Co"}
+    assert names(plan="yes") == {"Grown Co"}
+    assert names(plan="no") == {"Changed Co", "Untouched Co"}
+    page = client.get(reverse("account_list"), {"q": "Grown"}).content.decode()
+    assert reverse("account_plan_detail", args=[plan.pk]) in page
+    assert "Grow · <a" in page
+    assert untouched.pk
+
+
+def test_account_list_query_count_does_not_grow_with_strategies_and_plans(client, org, django_assert_max_num_queries):
+    from accounts.services.strategy import strategy_set
+
+    rep = org["rep_a1"]
+    for n in range(30):
+        account = AccountFactory(owner=rep, lifecycle="customer", wallet=1_000_000, current_sales=100_000)
+        strategy_set(account=account, strategy="grow", user=rep)
+        if n % 2:
+            plan_create(account=account, user=rep)
+    client.force_login(rep)
+    with django_assert_max_num_queries(15):  # 30 rows: an N+1 would add 30
+        page = client.get(reverse("account_list")).content.decode()
+    assert page.count('bi-journal-text" aria-hidden="true"></i> plan') == 15
