@@ -48,12 +48,12 @@ def main() -> None:
     from segmentation.services.priority import prioritize, priority_sql
     from segmentation.services.tam import tam_model_default, tam_run, tam_sql
     from segmentation.services.territories import (
-        _rule_sql,
         design_create,
         design_publish,
         rule_create,
         territories_apply,
         territory_create,
+        territory_placement_sql,
         territory_rep_set,
     )
 
@@ -82,9 +82,7 @@ def main() -> None:
                 reps.append(rep)
                 rule_create(design=design, territory=territory, states=[state], revenue_min=low, revenue_max=high)
     model = tam_model_default(plan)
-    rules = list(design.rules.select_related("territory"))
-    params: list = []
-    cases = " ".join(f"WHEN {_rule_sql(rule, params, {})} THEN {rule.territory_id}" for rule in rules)
+    placement, params = territory_placement_sql(list(design.rules.select_related("territory")))
 
     def timed(fn) -> float:
         started = time.perf_counter()
@@ -116,10 +114,7 @@ def main() -> None:
     for run in range(args.repeat):
         results["assign_bare"].append(
             bare(
-                "INSERT INTO bench_bare SELECT p.id, p.territory FROM (SELECT a.id, CASE "
-                + cases
-                + " END AS territory "
-                "FROM accounts_account a) p WHERE p.territory IS NOT NULL",
+                f"INSERT INTO bench_bare {placement}",
                 params,
                 "CREATE TABLE bench_bare (account_id bigint, territory_id bigint)",
             )

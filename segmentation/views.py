@@ -392,7 +392,8 @@ def account_icp_panel(request: HttpRequest, account_id: int) -> HttpResponse:
     """The account page's ICP panel: score, tier, review and the explanation row of every criterion."""
     account = get_object_or_404(accounts_visible_to(request.user).select_related("vertical"), pk=account_id)
     icp = icp_current(request.user)
-    context: dict[str, Any] = {"account": account, "icp": icp}
+    # ?readonly=1: answers shown, not asked (a plan's profile and its printout).
+    context: dict[str, Any] = {"account": account, "icp": icp, "readonly": request.GET.get("readonly") == "1"}
     if icp is not None:
         criteria = list(icp.criteria.all())
         answers = dict(AccountAnswer.objects.filter(account=account).values_list("key", "answer"))

@@ -101,12 +101,16 @@ def _plain(obj: Any, field: str) -> Any:
     return value
 
 
-def plan_snapshot(plan: AccountPlan) -> dict[str, Any]:
-    """What the plan says, section by section, in plain values (stored at each review decision)."""
+def plan_snapshot(plan: AccountPlan, *, only: str | None = None) -> dict[str, Any]:
+    """What the plan says, section by section (or ``only`` one), in plain values (stored at each review
+    decision)."""
     snapshot: dict[str, Any] = {}
     for section, fields in TEXT_SECTIONS.items():
-        snapshot[section] = {field: _plain(plan, field) for field in fields}
+        if only in (None, section):
+            snapshot[section] = {field: _plain(plan, field) for field in fields}
     for section, collections in ROW_SECTIONS.items():
+        if only not in (None, section):
+            continue
         snapshot[section] = {}
         for collection, _noun, fields in collections:
             rows = getattr(plan, collection).all()
@@ -226,13 +230,13 @@ def plan_section_save(
         if not claimed:
             raise PlanConflict(_conflict_message(plan))
         plan.refresh_from_db()  # a bound ModelForm may have written its input onto this instance
-        before = plan_snapshot(plan)[section]
+        before = plan_snapshot(plan, only=section)[section]
         if data:
             AccountPlan.objects.filter(pk=plan.pk).update(**data)
         for formset in formsets:
             formset.save()
         plan.refresh_from_db()
-        changes = section_changes(section, before, plan_snapshot(plan)[section])
+        changes = section_changes(section, before, plan_snapshot(plan, only=section)[section])
         if changes:
             PlanEvent.objects.create(
                 plan=plan, actor=user, action=PlanEvent.Action.EDITED, section=section, changes=changes

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Vertical
 from salesplan.models import StrategyPlan, User
-from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
+from salesplan.services.bulk import bulk_replace_scope
 from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile, Tier, TierReview
 from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, score_one, score_sql
 
@@ -221,54 +221,21 @@ def icp_score_all(icp: IdealCustomerProfile, *, progress: Callable[[int, str], N
     started = time.perf_counter()
     now = timezone.now()
     table = "segmentation_accountscore"
-    columns = ", ".join(_SCORE_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL parallel_setup_cost = 0")
             cursor.execute("SET LOCAL parallel_tuple_cost = 0.001")
             cursor.execute("SET LOCAL work_mem = '128MB'")
-        if not AccountScore.objects.filter(icp=icp).exists():
-            # A first scoring that at least doubles the table is a bulk load: indexes are rebuilt after.
-            accounts = table_rows_estimate("accounts_account")
-            bulk = accounts >= max(table_rows_estimate(table), 10_000)
-            lifted = bulk_indexes_lift(table, primary_key=True) if bulk else []
-            cursor.execute(
-                f"INSERT INTO {table} (icp_id, account_id, {columns}, scored_at) "
-                f"SELECT %s, s.account_id, {', '.join('s.' + c for c in _SCORE_COLUMNS)}, %s FROM ({sql}) s "
-                # With the key index in place, rows in key order make it grow at its end, page after page.
-                + ("" if lifted else "ORDER BY s.account_id"),
-                [icp.pk, now, *params],
-            )
-            count = cursor.rowcount
-            bulk_indexes_restore(lifted)
-        else:
-            cursor.execute("DROP TABLE IF EXISTS sp_new_scores")
-            cursor.execute(f"CREATE TEMPORARY TABLE sp_new_scores AS {sql}", params)
-            cursor.execute("SELECT count(*) FROM sp_new_scores")
-            count = cursor.fetchone()[0]
-            if postgres:
-                cursor.execute("ANALYZE sp_new_scores")
-            differs = " OR ".join(
-                f"t.{c} IS DISTINCT FROM n.{c}" if postgres else f"t.{c} IS NOT n.{c}" for c in _SCORE_COLUMNS
-            )
-            cursor.execute(
-                f"UPDATE {table} AS t SET {', '.join(f'{c} = n.{c}' for c in _SCORE_COLUMNS)}, scored_at = %s "
-                f"FROM sp_new_scores n WHERE t.icp_id = %s AND t.account_id = n.account_id AND ({differs})",
-                [now, icp.pk],
-            )
-            cursor.execute(
-                f"DELETE FROM {table} WHERE icp_id = %s AND NOT EXISTS "
-                f"(SELECT 1 FROM sp_new_scores n WHERE n.account_id = {table}.account_id)",
-                [icp.pk],
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (icp_id, account_id, {columns}, scored_at) "
-                f"SELECT %s, n.account_id, {', '.join('n.' + c for c in _SCORE_COLUMNS)}, %s FROM sp_new_scores n "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.icp_id = %s AND t.account_id = n.account_id)",
-                [icp.pk, now, icp.pk],
-            )
-            cursor.execute("DROP TABLE sp_new_scores")
+        count = bulk_replace_scope(
+            table=table,
+            scope=("icp_id", icp.pk),
+            key="account_id",
+            columns=_SCORE_COLUMNS,
+            select_sql=sql,
+            params=params,
+            stamp={"scored_at": now},
+        )
         IdealCustomerProfile.objects.filter(pk=icp.pk).update(scored_at=now, scored_count=count)
         if postgres:
             cursor.execute(f"ANALYZE {table}")  # a million rows moved: the planner must know

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import AccountTerritory, Vertical
+from accounts.models import Vertical
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import territory_design_changed
-from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
+from salesplan.services.bulk import bulk_replace_scope
 from segmentation.models import AssignmentRule
 
 _LEVEL_PARENT = {"region": None, "area": "region", "territory": "area"}
@@ -62,7 +62,7 @@ def rule_create(*, design: TerritoryDesign, territory: Territory, **conditions: 
     return rule
 
 
-def _rule_sql(rule: AssignmentRule, params: list[Any], vertical_ids: dict[str, int]) -> str:
+def territory_rule_sql(rule: AssignmentRule, params: list[Any], vertical_ids: dict[str, int]) -> str:
     """The rule's conditions over accounts ``a`` as SQL (placeholders appended to ``params``)."""
     tests: list[str] = []
 
@@ -95,6 +95,21 @@ def _rule_sql(rule: AssignmentRule, params: list[Any], vertical_ids: dict[str, i
     return " AND ".join(tests) or "1 = 1"
 
 
+def territory_placement_sql(rules: list[AssignmentRule]) -> tuple[str, list[Any]]:
+    """SELECT (account_id, territory_id) of every account some rule places: the first matching rule wins,
+    as one ``CASE`` over the accounts."""
+    vertical_ids = dict(Vertical.objects.values_list("name", "id"))
+    params: list[Any] = []
+    cases = " ".join(
+        f"WHEN {territory_rule_sql(rule, params, vertical_ids)} THEN {int(rule.territory_id)}" for rule in rules
+    )
+    sql = (
+        f"SELECT p.id AS account_id, p.territory AS territory_id FROM (SELECT a.id, CASE {cases} END AS territory "
+        "FROM accounts_account a) p WHERE p.territory IS NOT NULL"
+    )
+    return sql, params
+
+
 def territories_apply(design: TerritoryDesign, *, progress: Callable[[int, str], None] | None = None) -> dict[str, int]:
     """Place every account in the territory of the first rule it matches (or nowhere), in one statement.
 
@@ -104,55 +119,19 @@ def territories_apply(design: TerritoryDesign, *, progress: Callable[[int, str],
     rules = list(design.rules.select_related("territory"))
     if not rules:
         raise ValidationError("Add at least one assignment rule before placing the accounts.")
-    vertical_ids = dict(Vertical.objects.values_list("name", "id"))
-    params: list[Any] = []
-    cases = " ".join(f"WHEN {_rule_sql(rule, params, vertical_ids)} THEN {int(rule.territory_id)}" for rule in rules)
+    placement, params = territory_placement_sql(rules)
     started = time.perf_counter()
     progress(10, f"Placing accounts with {len(rules)} rules")
     table = "accounts_accountterritory"
-    placement = (
-        f"SELECT p.id AS account_id, p.territory AS territory_id FROM (SELECT a.id, CASE {cases} END AS territory "
-        "FROM accounts_account a) p WHERE p.territory IS NOT NULL"
-    )
     with transaction.atomic(), connection.cursor() as cursor:
-        if not AccountTerritory.objects.filter(design=design).exists():
-            # First placement: one INSERT … SELECT (a bulk load rebuilds the indexes after).
-            accounts = table_rows_estimate("accounts_account")
-            bulk = accounts >= max(table_rows_estimate(table), 10_000)
-            lifted = bulk_indexes_lift(table, primary_key=True) if bulk else []
-            cursor.execute(
-                f"INSERT INTO {table} (design_id, account_id, territory_id) SELECT %s, n.account_id, n.territory_id "
-                f"FROM ({placement}) n",
-                [design.pk, *params],
-            )
-            assigned = cursor.rowcount
-            bulk_indexes_restore(lifted)
-        else:
-            # Again: compute the placement aside, then write only the accounts that moved.
-            cursor.execute("DROP TABLE IF EXISTS sp_new_placement")
-            cursor.execute(f"CREATE TEMPORARY TABLE sp_new_placement AS {placement}", params)
-            cursor.execute("SELECT count(*) FROM sp_new_placement")
-            assigned = cursor.fetchone()[0]
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE sp_new_placement")
-            cursor.execute(
-                f"UPDATE {table} SET territory_id = n.territory_id FROM sp_new_placement n "
-                f"WHERE {table}.design_id = %s AND {table}.account_id = n.account_id "
-                f"AND {table}.territory_id <> n.territory_id",
-                [design.pk],
-            )
-            cursor.execute(
-                f"DELETE FROM {table} WHERE design_id = %s AND NOT EXISTS "
-                f"(SELECT 1 FROM sp_new_placement n WHERE n.account_id = {table}.account_id)",
-                [design.pk],
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (design_id, account_id, territory_id) SELECT %s, n.account_id, n.territory_id "
-                f"FROM sp_new_placement n WHERE NOT EXISTS (SELECT 1 FROM {table} t "
-                "WHERE t.design_id = %s AND t.account_id = n.account_id)",
-                [design.pk, design.pk],
-            )
-            cursor.execute("DROP TABLE sp_new_placement")
+        assigned = bulk_replace_scope(
+            table=table,
+            scope=("design_id", design.pk),
+            key="account_id",
+            columns=["territory_id"],
+            select_sql=placement,
+            params=params,
+        )
         cursor.execute("SELECT count(*) FROM accounts_account")
         total = cursor.fetchone()[0]
         if connection.vendor == "postgresql":

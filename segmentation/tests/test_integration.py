@@ -73,10 +73,10 @@ def test_a_bulk_first_scoring_puts_the_scores_table_back_as_it_was(org, caplog, 
     AccountFactory.create_batch(50)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE accounts_account")
-    from segmentation.services import icp as icp_services
+    from salesplan.services import bulk
 
     # Below 10,000 rows nothing is lifted; lower the bar to see the bulk path work on a small table.
-    monkeypatch.setattr(icp_services, "table_rows_estimate", lambda table: 20_000 if table == "accounts_account" else 0)
+    monkeypatch.setattr(bulk, "table_rows_estimate", lambda table: 20_000 if table == "accounts_account" else 0)
     with caplog.at_level("INFO", logger="salesplan.services.bulk"):
         icp_score_all(icp)
     assert "segmentation_accountscore: lifted" in caplog.text

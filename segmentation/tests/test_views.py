@@ -173,3 +173,19 @@ def test_pages_render_for_every_role_with_and_without_a_profile(client, org, wor
     IdealCustomerProfile.objects.all().delete()
     client.force_login(org["rep_a1"])
     assert "has not published an Ideal Customer Profile" in client.get(reverse("matrix")).content.decode()
+
+
+def test_account_icp_panel_read_only_shows_answers_without_forms(client, org):
+    from segmentation.services.icp import answer_set
+
+    icp = icp_create(plan=PlanFactory(status="published"), user=org["leader"], name="ICP")
+    icp_publish(icp)
+    account = AccountFactory(owner=org["rep_a1"])
+    question = icp.criteria.filter(kind="question").first()
+    answer_set(account=account, key=question.key, answer="partly", user=org["rep_a1"])
+    client.force_login(org["rep_a1"])
+    url = reverse("account_icp_panel", args=[account.pk])
+    assert 'name="answer"' in client.get(url).content.decode()
+    page = client.get(url, {"readonly": "1"}).content.decode()
+    assert 'name="answer"' not in page
+    assert "Partly" in page
