@@ -109,10 +109,19 @@ def account_plan_reviews(request: HttpRequest) -> HttpResponse:
     last review."""
     if request.user.is_rep:
         raise PermissionDenied("The review queue is for managers and the sales leader.")
-    queue = list(plan_review_queue(request.user))
+    today = timezone.localdate()
+    queue = list(
+        account_plans_with_figures(plan_review_queue(request.user), today)
+        .select_related("account", "owner")
+        .prefetch_related("contacts")
+    )
     for plan in queue:
         plan.changes = plan_changes_since_review(plan)
         plan.waiting_days = (timezone.now() - plan.submitted_at).days if plan.submitted_at else 0
+        # What a reviewer asks about first: a plan that hangs on one person.
+        plan.risks = [
+            f for f in insights.relationship_findings(list(plan.contacts.all()), today) if f.level == "danger"
+        ]
     return render(request, "accounts/plan_reviews.html", {"queue": queue, "sections": dict(PlanSection.choices)})
 
 

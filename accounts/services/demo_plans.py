@@ -166,7 +166,7 @@ def _demo_plan(account: Account, rep: User, state: str, *, index: int) -> None:
             ]
         ),
     )
-    _rows(plan, rep, PlanSection.GROWTH, lambda: _growth(plan, rep, manager, today, account))
+    _rows(plan, rep, PlanSection.GROWTH, lambda: _growth(plan, rep, manager, today, account, index=index))
     if state == "draft":
         return
     plan_submit(plan=plan, user=rep)
@@ -295,17 +295,23 @@ def _contacts(plan: AccountPlan, rep: User, manager: User | None, today: dt.date
     )
 
 
-def _growth(plan: AccountPlan, rep: User, manager: User | None, today: dt.date, account: Account) -> None:
-    # Targets a rep would set for a year: a slice of the spend left to win, not all of it.
-    room = min(max((account.wallet or 0) - (account.current_sales or 0), 200_000), 3_000_000)
+def _growth(
+    plan: AccountPlan, rep: User, manager: User | None, today: dt.date, account: Account, *, index: int
+) -> None:
+    # Targets a rep would set for a year: a slice of the spend left to win (a different slice per plan), not all.
+    room = min(max((account.wallet or 0) - (account.current_sales or 0), 200_000), 12_000_000)
+    share = (0.12, 0.2, 0.08, 0.15, 0.1, 0.25, 0.18, 0.06)[index % 8]
     first = PlanObjective.objects.create(
         plan=plan,
         title="Service contract for all packaging lines",
-        target=round(room * 0.3, -3),
+        target=round(room * share * 0.4, -3),
         due=today + dt.timedelta(days=120),
     )
     PlanObjective.objects.create(
-        plan=plan, title="Equip the two new plants", target=round(room * 0.4, -3), due=today + dt.timedelta(days=270)
+        plan=plan,
+        title="Equip the two new plants",
+        target=round(room * share * 0.6, -3),
+        due=today + dt.timedelta(days=270),
     )
     PlanAction.objects.bulk_create(
         [
@@ -316,7 +322,7 @@ def _growth(plan: AccountPlan, rep: User, manager: User | None, today: dt.date, 
                 owner=rep,
                 due=today - dt.timedelta(days=5),
                 status=ActionStatus.DONE,
-                hours=Decimal("40"),
+                hours=Decimal(24 + 8 * (index % 4)),
             ),
             PlanAction(
                 plan=plan,

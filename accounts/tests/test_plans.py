@@ -412,6 +412,13 @@ def test_manager_queue_lists_team_plans_oldest_first_with_changes_and_home_shows
     assert other.account.name not in page
     assert "Needs: Downtime → Much more" in page
     assert "First review" in page
+    # What a reviewer weighs first: the return, the sales time it costs, and a plan hanging on one person.
+    card = page[page.index(older.account.name) : page.index(newer.account.name)]
+    assert "$300.0K" in card
+    assert "10 h" in card
+    assert "$30.0K/h" in card
+    assert "1 overdue follow-up" in card
+    assert "Single-threaded: nobody is engaged" in card
     home = client.get(reverse("home")).content.decode()
     assert "Send the pilot proposal" in home
     assert "2 days late" in home
