@@ -269,9 +269,11 @@ def _posted_version(request: HttpRequest) -> int:
 
 
 def _why_read_only(plan: AccountPlan, request: HttpRequest) -> str:
-    if plan.owner_id != request.user.pk:
-        return f"Only {plan.owner} edits this plan; you can comment on it."
-    return "The plan is under review: withdraw it to edit, or wait for the review."
+    if plan.status == PlanStatus.SUBMITTED:
+        if plan.owner_id == request.user.pk:
+            return "The plan is under review: withdraw it to edit, or wait for the review."
+        return "The plan is under review and read-only until it is decided: comment on it, or request changes."
+    return f"Only {plan.owner} and their manager edit this plan; you can comment on it."
 
 
 @require_POST

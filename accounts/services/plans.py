@@ -2,9 +2,11 @@
 review workflow draft → submitted → approved / changes requested → submitted again.
 
 Who may do what:
-- the plan's owner (its rep) edits it, submits it and withdraws it from review;
+- the plan's owner (its rep) writes it, submits it and withdraws it from review;
 - a reviewer — the leader, or the manager of the owner's team — approves it or requests changes, and
-  records follow-ups; nobody reviews their own plan;
+  records follow-ups; nobody reviews their own plan. A reviewer may also edit the plan while it is not
+  under review (an account plan is the account team's document: the manager adds the executive sponsor,
+  fixes a target); two people saving the same plan is why every save claims the plan's version;
 - everyone who can see the plan (see ``account_plans_visible_to``) comments on it.
 """
 
@@ -51,7 +53,8 @@ def plan_is_reviewer(plan: AccountPlan, user: User) -> bool:
 
 
 def plan_can_edit(plan: AccountPlan, user: User) -> bool:
-    return user.pk == plan.owner_id and plan.status in EDITABLE
+    """The owner, or a reviewer working on it with them — never while it is under review."""
+    return plan.status in EDITABLE and (user.pk == plan.owner_id or plan_is_reviewer(plan, user))
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -191,14 +194,20 @@ def plan_create(*, account: Account, user: User) -> AccountPlan:
     return plan
 
 
-def _conflict_message(plan: AccountPlan) -> str:
+def _conflict_message(plan: AccountPlan, user: User) -> str:
     latest = plan.events.exclude(action=PlanEvent.Action.COMMENTED).select_related("actor").first()
-    who = f"{latest.actor} {latest.get_action_display()}" if latest else "Someone changed the plan"
+    if latest is None:
+        who = "Someone changed the plan"
+    elif latest.actor_id == user.pk:  # the same person in another tab or window
+        who = f"You {latest.get_action_display()}"
+    else:
+        who = f"{latest.actor} {latest.get_action_display()}"
     if latest and latest.section:
         who += f" {latest.get_section_display()}"
-    when = timezone.localtime(latest.at).strftime("%H:%M") if latest else ""
+    when = f" at {timezone.localtime(latest.at):%H:%M}" if latest else ""
+    elsewhere = "in another tab or window" if latest and latest.actor_id == user.pk else "after you opened this page"
     return (
-        f"Not saved: {who} at {when}, after you opened this page. Your input is kept below — "
+        f"Not saved: {who}{when}, {elsewhere}. Your input is kept below — "
         "compare it with the plan as it is now, then save again."
     )
 
@@ -216,7 +225,10 @@ def plan_section_save(
     nobody saved the plan since ``version``, and record what changed. Raises ``PlanConflict`` (nothing
     saved) otherwise. Editing an approved plan starts a revision: it goes back to draft.
     """
-    _require(plan_can_edit(plan, user), "Only the plan's owner can edit it, and not while it is under review.")
+    _require(
+        plan_can_edit(plan, user),
+        "Only the plan's owner and their manager can edit it, and not while it is under review.",
+    )
     fields = TEXT_SECTIONS.get(section, ())
     if data is not None and set(data) - set(fields):
         raise ValueError(f"Fields {sorted(set(data) - set(fields))} are not in section {section}.")
@@ -228,7 +240,7 @@ def plan_section_save(
             status=Case(When(status=PlanStatus.APPROVED, then=Value(PlanStatus.DRAFT)), default=F("status")),
         )
         if not claimed:
-            raise PlanConflict(_conflict_message(plan))
+            raise PlanConflict(_conflict_message(plan, user))
         plan.refresh_from_db()  # a bound ModelForm may have written its input onto this instance
         before = plan_snapshot(plan, only=section)[section]
         if data:
@@ -252,7 +264,9 @@ def _transition(plan: AccountPlan, *, user: User, sources: set[str], target: str
     )
     if not moved:
         plan.refresh_from_db()
-        raise PlanConflict(f"Nothing done: the plan is now “{plan.get_status_display()}”. {_conflict_message(plan)}")
+        raise PlanConflict(
+            f"Nothing done: the plan is now “{plan.get_status_display()}”. {_conflict_message(plan, user)}"
+        )
     PlanEvent.objects.create(plan=plan, actor=user, action=action, at=now)
     plan.refresh_from_db()
 

@@ -107,13 +107,24 @@ def test_only_the_owners_manager_or_the_leader_reviews(org, who):
     assert plan.status == PlanStatus.APPROVED
 
 
-def test_only_the_owner_edits_submits_or_withdraws(org):
+def test_the_owner_and_their_reviewers_edit_but_only_the_owner_submits(org):
     plan = _ready(_plan(org["rep_a1"]))
-    for someone in (org["manager_a"], org["rep_a2"], org["leader"]):
+    for someone in (org["rep_a2"], org["manager_b"], org["rep_b1"]):
         with pytest.raises(PermissionDenied):
             plan_section_save(plan=plan, user=someone, version=plan.version, section="needs", data={"needs": "x"})
+    for someone in (org["manager_a"], org["leader"]):
+        plan_section_save(
+            plan=plan, user=someone, version=plan.version, section="swot", data={"threats": someone.username}
+        )
+        plan.refresh_from_db()
+        assert plan.updated_by == someone
+    assert plan.threats == "leader"
+    for someone in (org["manager_a"], org["rep_a2"], org["leader"]):
         with pytest.raises(PermissionDenied):
             plan_submit(plan=plan, user=someone)
+    plan_submit(plan=plan, user=org["rep_a1"])
+    with pytest.raises(PermissionDenied):  # under review it is read-only, for the reviewer too
+        plan_section_save(plan=plan, user=org["manager_a"], version=plan.version, section="needs", data={"needs": "x"})
 
 
 def test_requesting_changes_needs_a_comment_and_a_decided_plan_cannot_be_decided_again(org):
@@ -185,9 +196,16 @@ def test_the_later_of_two_saves_from_the_same_version_is_refused_and_nothing_is_
     opened = plan.version
     first, second = AccountPlan.objects.get(pk=plan.pk), AccountPlan.objects.get(pk=plan.pk)
     plan_section_save(plan=first, user=rep, version=opened, section="needs", data={"needs": "First"})
-    with pytest.raises(PlanConflict, match="after you opened this page"):
+    with pytest.raises(PlanConflict, match=r"You edited Needs assessment at .*, in another tab or window"):
         plan_section_save(plan=second, user=rep, version=opened, section="needs", data={"needs": "Second"})
     assert AccountPlan.objects.get(pk=plan.pk).needs == "First"
+    # Two people: the manager saves, then the rep saves from the version they opened before.
+    opened = AccountPlan.objects.get(pk=plan.pk).version
+    manager = org["manager_a"]
+    plan_section_save(plan=first, user=manager, version=opened, section="needs", data={"needs": "The manager's"})
+    with pytest.raises(PlanConflict, match=f"{manager} edited Needs assessment at .*, after you opened this page"):
+        plan_section_save(plan=second, user=rep, version=opened, section="needs", data={"needs": "The rep's"})
+    assert AccountPlan.objects.get(pk=plan.pk).needs == "The manager's"
 
 
 @pytest.mark.postgres
@@ -334,6 +352,25 @@ def test_rep_sees_own_plans_manager_the_teams_leader_all_and_others_get_404(clie
         listed = client.get(reverse("account_plan_list")).content.decode()
         assert (plan.account.name in listed) == (status == 200), who
         assert client.get(reverse("account_plan_print", args=[plan.pk])).status_code == status, who
+
+
+def test_the_manager_works_on_a_draft_with_the_rep_but_not_on_a_plan_under_review(client, org):
+    rep, manager = org["rep_a1"], org["manager_a"]
+    plan = _ready(_plan(rep))
+    edit = reverse("account_plan_edit", args=[plan.pk, "swot"])
+    client.force_login(manager)
+    assert edit in client.get(plan.get_absolute_url()).content.decode()
+    response = client.post(edit, {"version": plan.version, "strengths": "Their COO knows our CEO"})
+    assert response.status_code == 302
+    client.force_login(rep)
+    page = client.get(plan.get_absolute_url()).content.decode()
+    assert "Their COO knows our CEO" in page
+    assert f"{manager}</span> edited SWOT" in page  # in the history
+    plan_submit(plan=AccountPlan.objects.get(pk=plan.pk), user=rep)
+    client.force_login(manager)
+    assert edit not in client.get(plan.get_absolute_url()).content.decode()
+    response = client.get(edit, follow=True)
+    assert "read-only until it is decided" in response.content.decode()
 
 
 def test_someone_who_cannot_see_a_plan_cannot_comment_or_record_follow_ups_on_it(client, org):
