@@ -38,6 +38,7 @@ from accounts.services.plans import (
     plan_follow_up_done,
     plan_follow_up_owners,
     plan_is_reviewer,
+    plan_rows_prefetch,
     plan_section_save,
     plan_submission_gaps,
     plan_submit,
@@ -113,7 +114,7 @@ def account_plan_reviews(request: HttpRequest) -> HttpResponse:
     queue = list(
         account_plans_with_figures(plan_review_queue(request.user), today)
         .select_related("account", "owner")
-        .prefetch_related("contacts")
+        .prefetch_related(*plan_rows_prefetch())
     )
     for plan in queue:
         plan.changes = plan_changes_since_review(plan)

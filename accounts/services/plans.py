@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Prefetch, Value, When
 from django.forms import BaseFormSet
 from django.utils import timezone
 
@@ -117,11 +117,27 @@ def plan_snapshot(plan: AccountPlan, *, only: str | None = None) -> dict[str, An
         snapshot[section] = {}
         for collection, _noun, fields in collections:
             rows = getattr(plan, collection).all()
-            if collection in {"contacts", "actions"}:
-                rows = rows.select_related(*[f for f in ("relationship_owner", "reports_to", "objective", "owner")
-                                             if f in fields])  # fmt: skip
+            if collection not in getattr(plan, "_prefetched_objects_cache", {}):
+                rows = rows.select_related(*_relations(collection, fields))
             snapshot[section][collection] = {str(row.pk): {f: _plain(row, f) for f in fields} for row in rows}
     return snapshot
+
+
+def _relations(collection: str, fields: Sequence[str]) -> list[str]:
+    model = AccountPlan._meta.get_field(collection).related_model
+    return [f for f in fields if model._meta.get_field(f).is_relation]
+
+
+def plan_rows_prefetch() -> list[Prefetch]:
+    """What to prefetch so that ``plan_snapshot`` of a list of plans reads their rows in one query per kind
+    of row, not per plan."""
+    return [
+        Prefetch(collection, queryset=AccountPlan._meta.get_field(collection).related_model.objects.select_related(
+            *_relations(collection, fields)
+        ))
+        for collections in ROW_SECTIONS.values()
+        for collection, _noun, fields in collections
+    ]  # fmt: skip
 
 
 def _label(model_field_name: str) -> str:
@@ -196,20 +212,15 @@ def plan_create(*, account: Account, user: User) -> AccountPlan:
 
 def _conflict_message(plan: AccountPlan, user: User) -> str:
     latest = plan.events.exclude(action=PlanEvent.Action.COMMENTED).select_related("actor").first()
-    if latest is None:
-        who = "Someone changed the plan"
-    elif latest.actor_id == user.pk:  # the same person in another tab or window
-        who = f"You {latest.get_action_display()}"
-    else:
-        who = f"{latest.actor} {latest.get_action_display()}"
-    if latest and latest.section:
-        who += f" {latest.get_section_display()}"
-    when = f" at {timezone.localtime(latest.at):%H:%M}" if latest else ""
-    elsewhere = "in another tab or window" if latest and latest.actor_id == user.pk else "after you opened this page"
-    return (
-        f"Not saved: {who}{when}, {elsewhere}. Your input is kept below — "
-        "compare it with the plan as it is now, then save again."
-    )
+    what = "Someone changed the plan after you opened this page"
+    if latest is not None:
+        mine = latest.actor_id == user.pk  # the same person, in another tab or window
+        what = f"{'You' if mine else latest.actor} {latest.get_action_display()}"
+        if latest.section:
+            what += f" {latest.get_section_display()}"
+        what += f" at {timezone.localtime(latest.at):%H:%M}, "
+        what += "in another tab or window" if mine else "after you opened this page"
+    return f"Not saved: {what}. Your input is kept below — compare it with the plan as it is now, then save again."
 
 
 def plan_section_save(

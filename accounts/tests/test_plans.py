@@ -498,6 +498,31 @@ def test_plan_page_query_count_does_not_grow_with_its_rows(client, org, django_a
     assert response.content.decode().count("Contact 1") >= 1
 
 
+def test_review_queue_query_count_does_not_grow_with_the_plans_in_it(client, org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rep, manager = org["rep_a1"], org["manager_a"]
+
+    def add_reviewed_plan() -> None:
+        plan = _ready(_plan(rep))
+        plan_submit(plan=plan, user=rep)
+        plan_decide(plan=plan, user=manager, approve=False, comment="More on needs")
+        plan_section_save(plan=plan, user=rep, version=plan.version, section="needs", data={"needs": "More"})
+        plan_submit(plan=plan, user=rep)
+
+    client.force_login(manager)
+    counts = []
+    for plans in (1, 4):
+        while AccountPlan.objects.count() < plans:
+            add_reviewed_plan()
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("account_plan_reviews")).content.decode()
+        assert page.count("Needs: Downtime → More") == plans
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
 def test_growth_targets_are_set_against_the_spend_left_to_win():
     objective = PlanObjective(pk=1, title="Service", target=600_000, due=TODAY)
     within = insights.growth_summary([objective], [], TODAY, wallet=2_000_000, current_sales=400_000)
