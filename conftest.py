@@ -75,6 +75,29 @@ def _fast_and_deterministic(settings: object) -> None:
     cache.clear()  # cached choice lists must not leak from one test's data into the next
 
 
+@pytest.fixture(autouse=True)
+def _no_refresh_from_test_setup() -> Iterator[None]:
+    """What a test's own code writes (factories, services called directly) does not start the chain that
+    brings derived results up to date (salesplan.services.freshness): the test decides what it computes.
+    Requests served to a browser run in other threads and jobs in the worker process, so what a person
+    does there starts it, as in production. Tests of the chain itself use the ``auto_refresh`` fixture."""
+    from salesplan.services.freshness import refresh_paused
+
+    with refresh_paused():
+        yield
+
+
+@pytest.fixture
+def auto_refresh() -> Iterator[None]:
+    """From here on (fixtures listed before it are still set up paused), the test's own changes bring
+    derived results up to date, as a person's would."""
+    from salesplan.services import freshness
+
+    paused, freshness._local.paused = getattr(freshness._local, "paused", 0), 0
+    yield
+    freshness._local.paused = paused
+
+
 # --- The demo-like organisation most tests use ----------------------------------------------------
 
 

@@ -37,6 +37,7 @@ from accounts.models import (
 )
 from salesplan.models import TerritoryRep, User
 from salesplan.selectors import territory_design_published_id, users_visible_to
+from salesplan.services.freshness import input_version, inputs_changed
 
 # The columns the account list sorts by (URL key -> fields), shared by the list and its exports.
 ACCOUNT_SORT_COLUMNS: dict[str, str | tuple[str, ...]] = {
@@ -110,7 +111,7 @@ def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:
 def accounts_summary_for(user: User) -> dict[str, int | None]:
     """``accounts_summary`` of what the user sees, kept until accounts or territories change (the leader's
     home page would otherwise aggregate a million accounts on every visit)."""
-    key = f"accounts:summary:{user.pk}:{accounts_data_version()}:{territory_design_published_id()}"
+    key = f"accounts:summary:{user.pk}:{_data_version_for(user)}:{territory_design_published_id()}"
     summary = cache.get(key)
     if summary is None:
         summary = accounts_summary(accounts_visible_to(user))
@@ -120,7 +121,7 @@ def accounts_summary_for(user: User) -> dict[str, int | None]:
 
 def accounts_by_owner_for(user: User) -> dict[int, dict[str, int]]:
     """``accounts_by_owner`` of what the user sees, kept like ``accounts_summary_for``."""
-    key = f"accounts:by-owner:{user.pk}:{accounts_data_version()}:{territory_design_published_id()}"
+    key = f"accounts:by-owner:{user.pk}:{_data_version_for(user)}:{territory_design_published_id()}"
     rows = cache.get(key)
     if rows is None:
         rows = accounts_by_owner(accounts_visible_to(user))
@@ -140,25 +141,34 @@ def accounts_by_owner(accounts: QuerySet[Account]) -> dict[int, dict[str, int]]:
 
 
 _CHOICES_TTL = 10 * 60
-_DATA_VERSION_KEY = "accounts:data-version"
+ACCOUNTS_INPUT = "accounts"  # the input version every result computed from accounts reads
+STRATEGIES_INPUT = "strategies"  # bumped when someone chooses an account's strategy
 
 
 def accounts_data_version() -> int:
-    return cache.get_or_set(_DATA_VERSION_KEY, 1, None)
+    """Bumped by every write that adds, changes or removes accounts; read from the database, so a web
+    process sees what a worker's import did."""
+    return input_version(ACCOUNTS_INPUT)
+
+
+def _data_version_for(user: User) -> int:
+    # Read once per request (the user object lives as long as it), however many cached lists it shows.
+    if not hasattr(user, "_accounts_version"):
+        user._accounts_version = accounts_data_version()
+    return user._accounts_version
 
 
 def accounts_data_changed() -> None:
-    """Called after writes that add or change many accounts, so cached choice lists are rebuilt."""
-    try:
-        cache.incr(_DATA_VERSION_KEY)
-    except ValueError:
-        cache.set(_DATA_VERSION_KEY, 2, None)
+    """Called after writes that add, change or remove accounts (inside their transaction): cached choice
+    lists and summaries are rebuilt, and scores, placement and rankings are brought up to date after the
+    commit."""
+    inputs_changed(ACCOUNTS_INPUT)
 
 
 def _distinct_values(user: User, field: str) -> list[str]:
     # A DISTINCT over a million accounts takes a noticeable fraction of a second, so each user's
     # choice lists are kept for a while, and rebuilt as soon as an import changes the accounts.
-    key = f"accounts:choices:{field}:{user.pk}:{accounts_data_version()}"
+    key = f"accounts:choices:{field}:{user.pk}:{_data_version_for(user)}"
     values = cache.get(key)
     if values is None:
         values = list(

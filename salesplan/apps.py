@@ -13,8 +13,9 @@ class SalesplanConfig(AppConfig):
         from salesplan import checks  # noqa: F401  (registers the system checks)
         from salesplan.dashboard import home_panel_register
         from salesplan.panels import PANELS
+        from salesplan.services.freshness import REFRESH_KIND
         from salesplan.services.jobs import JobKind, job_kind_register
-        from salesplan.tasks import demo_seed_task
+        from salesplan.tasks import demo_seed_task, refresh_task
 
         job_kind_register(
             JobKind(
@@ -23,6 +24,16 @@ class SalesplanConfig(AppConfig):
                 task=demo_seed_task,
                 result_url=lambda job: reverse("account_list"),
                 result_link_text="Open the accounts",
+            )
+        )
+        job_kind_register(
+            JobKind(
+                key=REFRESH_KIND,
+                label="Bring results up to date",
+                task=refresh_task,
+                result_url=lambda job: reverse("home"),
+                result_link_text="Back to the home page",
+                describe={"results_brought_up_to_date": "Results brought up to date", "what": "Which"},
             )
         )
         for panel in PANELS:

@@ -296,3 +296,36 @@ class JobRun(models.Model):
             return None
         end = self.finished_at or self.heartbeat_at or self.started_at
         return (end - self.started_at).total_seconds()
+
+
+class InputVersion(models.Model):
+    """A counter per input that derived results are computed from: the accounts, a profile's criteria, a
+    design's rules, reviews, answers — and each derived result itself, for the results computed from it.
+
+    Bumped by one ``UPDATE … SET version = version + 1`` in the database, so every process (web, worker)
+    reads the same value, where a per-process cache would not.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class DerivedResult(models.Model):
+    """What one derived result (a profile's scores, a design's placement, a plan's ranking, a summary) was
+    last computed from: the versions of its inputs at the start of that computation, and when it ended.
+
+    It is out of date as soon as one of those inputs has a newer version.
+    """
+
+    key = models.CharField(max_length=100, primary_key=True)
+    label = models.CharField(max_length=200, blank=True)
+    inputs = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} as of {self.computed_at:%Y-%m-%d %H:%M}"

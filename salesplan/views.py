@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from salesplan.access import require_leader
@@ -27,6 +28,7 @@ from salesplan.selectors import (
 )
 from salesplan.services import people, plans
 from salesplan.services.demo import demo_logins
+from salesplan.services.freshness import derived_freshness, refresh_request
 from salesplan.services.jobs import job_kind_get, job_start
 
 
@@ -364,3 +366,40 @@ def demo_data_start(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Demo data is already being loaded; here is that job.")
         return redirect(job)
     return render(request, "salesplan/demo_data_form.html", {"form": form})
+
+
+# --- Freshness of derived results ---------------------------------------------------------------------------
+
+
+def freshness_fragment(request: HttpRequest, key: str) -> HttpResponse:
+    """The "as of …" line of a derived result, polled by htmx while it is brought up to date; 286 stops the
+    polling once it is current (or the update failed)."""
+    state = derived_freshness(key)
+    if state is None:
+        raise Http404("No such result.")
+    page_url = request.headers.get("HX-Current-URL", "")
+    if not url_has_allowed_host_and_scheme(page_url, allowed_hosts={request.get_host()}):
+        page_url = ""
+    response = render(
+        request,
+        "partials/freshness.html",
+        {"freshness": state, "just_updated": state.state == "current", "page_url": page_url},
+    )
+    if state.state != "updating":
+        response.status_code = 286
+    return response
+
+
+@require_POST
+def refresh_start(request: HttpRequest) -> HttpResponse:
+    """The leader's "Bring up to date": start the chain for whatever is out of date."""
+    require_leader(request, "bring results up to date")
+    job = refresh_request(user=request.user)
+    if job is None:
+        messages.info(request, "Everything is up to date.")
+    else:
+        messages.success(request, "Bringing scores, territories and rankings up to date; the page says when done.")
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(job) if job else redirect("home")

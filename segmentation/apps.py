@@ -55,8 +55,24 @@ class SegmentationConfig(AppConfig):
                 result_link_text="Open the prioritized lists",
             )
         )
+        from django.db.models.signals import post_save
+
+        from salesplan.services.freshness import derived_step_register
+        from segmentation.services.refresh import STEPS
+
+        for step in STEPS:
+            derived_step_register(step)
+        post_save.connect(_tam_model_saved, sender="segmentation.TamModel", dispatch_uid="tam_model_saved")
         account_facts_register(icp_facts)
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
         demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)
+
+
+def _tam_model_saved(sender: object, instance: object, **kwargs: object) -> None:
+    # A model's estimate of potential changes the ranking (by potential) and dates its TAM runs.
+    from salesplan.services.freshness import inputs_changed
+    from segmentation.services.refresh import tam_model_input
+
+    inputs_changed(tam_model_input(instance.pk))

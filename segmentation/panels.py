@@ -30,7 +30,7 @@ def _my_territory(user: User) -> dict[str, Any]:
     if plan is None:
         return {"rows": []}
     rows = priorities_visible_to(user, plan).order_by("rank_territory", "territory_id")[:10]
-    return {"rows": list(rows)}
+    return {"rows": list(rows), "plan": plan}
 
 
 PANELS = [

@@ -276,3 +276,18 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
         # Ranked on another design than the one that governs visibility: check each account too.
         qs = qs.filter(account__in=accounts_visible_to(user))
     return qs
+
+
+_TAM_INPUT_LABELS = {"accounts": "the accounts", "score": "the ICP scores", "tam_model": "the TAM model",
+                     "answers": "reps' answers", "reviews": "managers' tier reviews"}  # fmt: skip
+
+
+def tam_run_changed_since(run: TamRun) -> list[str]:
+    """What a kept TAM run was computed from that has changed since (in words); [] when nothing has, or
+    for a run older than these records."""
+    from salesplan.services.freshness import input_versions
+
+    then = (run.parameters or {}).get("inputs") or {}
+    now = input_versions(then)
+    changed = [key for key, version in then.items() if now[key] != version]
+    return list(dict.fromkeys(_TAM_INPUT_LABELS.get(key.split(":", 1)[0], key) for key in changed))

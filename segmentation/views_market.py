@@ -33,6 +33,7 @@ from segmentation.selectors import (
     icp_current,
     priorities_visible_to,
     priority_inputs,
+    tam_run_changed_since,
     tam_runs_visible_to,
     territory_stats,
     territory_tree,
@@ -177,6 +178,16 @@ def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _placement_follows(design: TerritoryDesign) -> str:
+    if design.applied_at is None:
+        return "Apply the rules to place the accounts."
+    return "The accounts are placed again with the new rules in a moment."
+
+
 def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any) -> HttpResponse:
     action = request.POST.get("action")
     try:
@@ -195,7 +206,7 @@ def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any
                 territory_services.rule_create(
                     design=design, territory=form.cleaned_data["territory"], **form.conditions()
                 )
-                messages.success(request, "Rule added at the end of the list. Apply the rules to place the accounts.")
+                messages.success(request, f"Rule added at the end of the list. {_placement_follows(design)}")
             else:
                 messages.error(request, "Choose the territory the rule sends accounts to.")
         elif action == "rep":
@@ -205,8 +216,8 @@ def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any
                 territory_services.territory_rep_set(**form.cleaned_data)
                 messages.success(request, "Rep assigned.")
         elif action == "remove_rule":
-            design.rules.filter(pk=request.POST.get("rule")).delete()
-            messages.info(request, "Rule removed; apply the rules again to place the accounts.")
+            if territory_services.rule_delete(design=design, rule_id=_int_or_none(request.POST.get("rule"))):
+                messages.info(request, f"Rule removed. {_placement_follows(design)}")
         elif action == "apply":
             job, _created = job_start(
                 kind="territories_apply",
@@ -318,6 +329,7 @@ def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "segmentation/tam_run.html",
         {
             "run": run,
+            "changed_since": tam_run_changed_since(run),
             "compare": compare,
             "others": tam_runs_visible_to(request.user).exclude(pk=run.pk)[:20],
             "funnel": _funnel(run),

@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 
 from accounts.facts import account_facts
 from accounts.models import Account, AccountStrategy, Lifecycle, PlanQualification, Strategy
+from accounts.selectors import STRATEGIES_INPUT
 from salesplan.models import StrategyPlan, User
+from salesplan.services.freshness import inputs_changed
 
 WALLET_SHARE_GROW = Decimal("0.70")  # under 70 % of its spend in our category, a customer can grow
 PLAN_WARRANTED_AT = 4  # "yes" answers out of six
@@ -50,9 +52,11 @@ def strategy_set(*, account: Account, strategy: str, user: User, reason: str = "
     suggested, _why = strategy_suggest(account, account_facts(account, user))
     if strategy != suggested and not reason.strip():
         raise ValidationError("Say why you chose another strategy than the suggested one.")
-    return AccountStrategy.objects.create(
+    choice = AccountStrategy.objects.create(
         account=account, strategy=strategy, suggested=suggested, reason=reason.strip()[:300], chosen_by=user
     )
+    inputs_changed(STRATEGIES_INPUT)  # the strategy decides whether the account is ranked as a growth target
+    return choice
 
 
 @dataclass

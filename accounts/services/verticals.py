@@ -7,6 +7,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 
 from accounts.models import Account, IndustryMapping, Vertical
+from accounts.selectors import accounts_data_changed
 
 
 def vertical_create(*, name: str, description: str = "") -> Vertical:
@@ -21,12 +22,15 @@ def industry_map(*, mapping: IndustryMapping, vertical: Vertical | None) -> int:
     """Put an industry in a vertical (or take it out); every account of that industry follows at once."""
     mapping.vertical = vertical
     mapping.save(update_fields=["vertical"])
-    return (
+    moved = (
         Account.objects.annotate(industry_key=Lower("industry"))
         .filter(industry_key=mapping.industry_key)
         .exclude(Q(vertical=vertical) if vertical else Q(vertical__isnull=True))
         .update(vertical=vertical)
     )
+    if moved:
+        accounts_data_changed()  # scores and placements read the vertical
+    return moved
 
 
 @transaction.atomic
@@ -45,10 +49,13 @@ def industry_mappings_refresh() -> int:
     )
     # One set-based UPDATE: every account takes the vertical its industry maps to.
     mapped_vertical = IndustryMapping.objects.filter(industry_key=Lower(OuterRef("industry"))).values("vertical")[:1]
-    return (
+    moved = (
         Account.objects.exclude(industry="")
         .annotate(mapped=Subquery(mapped_vertical))
         .exclude(vertical=F("mapped"))
         .filter(mapped__isnull=False)
         .update(vertical=Subquery(mapped_vertical))
     )
+    if moved:
+        accounts_data_changed()
+    return moved

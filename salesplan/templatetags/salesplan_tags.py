@@ -66,3 +66,18 @@ def pct(value: Any, digits: int = 0) -> str:
 def get_item(mapping: dict, key: str) -> Any:
     """``mapping|get_item:key`` — a dict lookup by a variable key."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.inclusion_tag("partials/freshness.html", takes_context=True)
+def freshness(context: dict[str, Any], step: str, pk: Any) -> dict[str, Any]:
+    """``{% freshness "score" icp.pk %}``: when a derived result was computed, and whether it is being
+    brought up to date (polled while it is). Renders nothing for a result that does not exist."""
+    from salesplan.services.freshness import derived_freshness
+
+    request = context.get("request")
+    return {
+        "freshness": derived_freshness(f"{step}:{pk}") if pk else None,
+        "user": context.get("user"),
+        "page_url": request.get_full_path() if request else "",
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -9,9 +9,11 @@ from django.db.models import Count
 
 from accounts.models import Account, Vertical
 from salesplan.models import JobRun, Role, StrategyPlan, User
+from salesplan.services.freshness import derived_run
 from salesplan.services.jobs import job_progress
 from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile
-from segmentation.services.icp import icp_create, icp_publish, icp_score_all, icp_summary_refresh, tier_review
+from segmentation.services.icp import icp_create, icp_publish, tier_review
+from segmentation.services.refresh import place_target, rank_target, score_target, summary_target
 
 
 def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None) -> dict[str, Any]:
@@ -51,8 +53,7 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
         ignore_conflicts=True,
     )
     job_progress(job=job, processed=95, total=100, message="Scoring the demo accounts against the ICP")
-    icp_score_all(icp)
-    icp_summary_refresh(icp)
+    derived_run(score_target(icp))
     # Managers have confirmed some tiers and overridden a few, with their reasons.
     reasons = ["Budget confirmed for next year", "Parent company buys centrally; not a fit", "Strategic logo"]
     for score in (
@@ -68,6 +69,7 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
                         reason=rng.choice(reasons))  # fmt: skip
         else:
             tier_review(account=score.account, plan=plan, reviewer=manager, computed_tier=score.tier)
+    derived_run(summary_target(icp))  # after the reviews, which the summary reads
     return {"icps_created": 1, "accounts_scored": icp.scored_count}
 
 
@@ -82,13 +84,11 @@ def market_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = Non
     from salesplan.models import TerritoryDesign
     from salesplan.services.demo import DEMO_TEAMS
     from segmentation.selectors import priority_inputs
-    from segmentation.services.priority import prioritize
     from segmentation.services.tam import tam_model_default, tam_run
     from segmentation.services.territories import (
         design_create,
         design_publish,
         rule_create,
-        territories_apply,
         territory_create,
         territory_rep_set,
     )
@@ -113,11 +113,11 @@ def market_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = Non
                 territory_rep_set(territory=territory, rep=rep, role="hunter")
             rule_create(design=design, territory=territory, countries=["US"], states=states)
     job_progress(job=job, processed=97, total=100, message="Placing the demo accounts in territories")
-    territories_apply(design)
+    derived_run(place_target(design))
     design_publish(design)
     model = tam_model_default(plan)
     icp = IdealCustomerProfile.objects.filter(plan=plan, status="published").exclude(scored_at=None).first()
     tam_run(model=model, icp=icp, user=leader)
     inputs = priority_inputs(plan)
-    ranked = prioritize(plan=plan, **inputs).ranked if inputs else 0
+    ranked = derived_run(rank_target(plan, inputs)).ranked if inputs else 0
     return {"territory_designs_created": 1, "accounts_ranked": ranked}

@@ -13,8 +13,16 @@ from django.utils import timezone
 from accounts.models import Account, Vertical
 from salesplan.models import StrategyPlan, User
 from salesplan.services.bulk import bulk_replace_scope
+from salesplan.services.freshness import derived_run, inputs_changed
 from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile, Tier, TierReview
 from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, score_one, score_sql
+from segmentation.services.refresh import (
+    ANSWERS_INPUT,
+    PUBLISHED_ICP_INPUT,
+    REVIEWS_INPUT,
+    icp_input,
+    score_target,
+)
 
 JSON_FORMAT = "salesplan.icp/1"
 
@@ -152,6 +160,7 @@ def icp_publish(icp: IdealCustomerProfile) -> IdealCustomerProfile:
     icp.status = IdealCustomerProfile.Status.PUBLISHED
     icp.published_at = timezone.now()
     icp.save(update_fields=["status", "published_at", "updated_at"])
+    inputs_changed(icp_input(icp.pk), PUBLISHED_ICP_INPUT)  # every account is scored against it, then ranked
     return icp
 
 
@@ -295,6 +304,7 @@ def answer_set(*, account: Account, key: str, answer: str, user: User) -> list[A
     scores = [icp_score_account(icp, account) for icp in profiles]
     for icp in profiles:
         transaction.on_commit(lambda pk=icp.pk: icp_scores_changed(pk))
+    inputs_changed(ANSWERS_INPUT)  # the account's scores moved: rankings and summaries follow
     return scores
 
 
@@ -316,7 +326,7 @@ def tier_review(
         if not computed_tier:
             raise ValidationError("This account has no score yet, so there is no tier to confirm.")
         action, tier = TierReview.Action.CONFIRM, computed_tier
-    return TierReview.objects.create(
+    review = TierReview.objects.create(
         account=account,
         plan=plan,
         reviewer=reviewer,
@@ -325,6 +335,8 @@ def tier_review(
         tier=tier,
         reason=reason,
     )
+    inputs_changed(REVIEWS_INPUT)  # the reviewed tier is the one rankings, SAM and focus read
+    return review
 
 
 def icp_score_job(*, job: Any, icp_id: int) -> dict[str, Any]:
@@ -334,7 +346,8 @@ def icp_score_job(*, job: Any, icp_id: int) -> dict[str, Any]:
     icp = IdealCustomerProfile.objects.filter(pk=icp_id).first()
     if icp is None:
         raise JobError("This profile was deleted before it could be scored.")
-    count = icp_score_all(
-        icp, progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message)
+    count = derived_run(
+        score_target(icp),
+        progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
     )
     return {"icp_id": icp.pk, "accounts_scored": count}

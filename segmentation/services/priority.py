@@ -15,7 +15,9 @@ from django.db import connection, transaction
 
 from salesplan.models import StrategyPlan, TerritoryDesign
 from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
+from salesplan.services.freshness import derived_run
 from segmentation.models import IdealCustomerProfile, PriorityRun, TamModel
+from segmentation.services.refresh import rank_target
 from segmentation.services.tam import potential_sql, sam_tiers
 
 
@@ -98,9 +100,8 @@ def prioritize_job(*, job: Any, plan_id: int) -> dict[str, int]:
     if inputs is None:
         raise JobError("Prioritizing needs a published territory design, a scored ICP and a TAM model.")
     try:
-        run = prioritize(
-            plan=plan,
-            **inputs,
+        run = derived_run(
+            rank_target(plan, inputs),
             progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
         )
     except ValidationError as exc:

@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from salesplan.models import StrategyPlan, User
+from salesplan.services.freshness import input_versions
 from segmentation.models import IdealCustomerProfile, TamBreakdown, TamModel, TamRun
+from segmentation.services.refresh import tam_depends
 
 SIZE_BANDS = [(0, "1–49"), (50, "50–249"), (250, "250–999"), (1000, "1,000–4,999"), (5000, "5,000+")]
 _TIER_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
@@ -126,6 +128,7 @@ def tam_run(
     progress = progress or (lambda _p, _m: None)
     postgres = connection.vendor == "postgresql"
     som_share = Decimal(model.som_share_pct) / 100
+    inputs = input_versions(tam_depends(model, icp))  # before reading: a change meanwhile dates the run
     started = time.perf_counter()
     progress(10, "Sizing the market")
     rows: list[tuple] = []
@@ -147,7 +150,7 @@ def tam_run(
             plan=model.plan,
             model=model,
             icp=icp,
-            parameters=model_parameters(model) | {"icp": str(icp) if icp else None},
+            parameters=model_parameters(model) | {"icp": str(icp) if icp else None, "inputs": inputs},
             created_by=user,
             accounts=total[3],
             accounts_unknown=total[4],

@@ -15,7 +15,9 @@ from accounts.models import Vertical
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import territory_design_changed
 from salesplan.services.bulk import bulk_replace_scope
+from salesplan.services.freshness import derived_run, inputs_changed
 from segmentation.models import AssignmentRule
+from segmentation.services.refresh import PUBLISHED_DESIGN_INPUT, design_input, place_target
 
 _LEVEL_PARENT = {"region": None, "area": "region", "territory": "area"}
 
@@ -59,7 +61,16 @@ def rule_create(*, design: TerritoryDesign, territory: Territory, **conditions: 
     rule = AssignmentRule(design=design, territory=territory, position=position, **conditions)
     rule.full_clean()
     rule.save()
+    inputs_changed(design_input(design.pk))  # an applied design places its accounts again
     return rule
+
+
+def rule_delete(*, design: TerritoryDesign, rule_id: int) -> bool:
+    """Remove one rule of the design (False if it has no such rule)."""
+    deleted, _ = design.rules.filter(pk=rule_id).delete()
+    if deleted:
+        inputs_changed(design_input(design.pk))
+    return bool(deleted)
 
 
 def territory_rule_sql(rule: AssignmentRule, params: list[Any], vertical_ids: dict[str, int]) -> str:
@@ -154,8 +165,9 @@ def territories_apply_job(*, job: Any, design_id: int) -> dict[str, int]:
     if design is None:
         raise JobError("This territory design was deleted.")
     try:
-        return territories_apply(
-            design, progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message)
+        return derived_run(
+            place_target(design),
+            progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
         )
     except ValidationError as exc:
         raise JobError(" ".join(exc.messages)) from exc
@@ -173,6 +185,7 @@ def design_publish(design: TerritoryDesign) -> TerritoryDesign:
     design.published_at = timezone.now()
     design.save(update_fields=["status", "published_at"])
     transaction.on_commit(territory_design_changed)
+    inputs_changed(PUBLISHED_DESIGN_INPUT)  # the plan's ranking follows the design that governs
     return design
 
 

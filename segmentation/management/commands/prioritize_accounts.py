@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from salesplan.models import StrategyPlan
+from salesplan.services.freshness import derived_run
 from segmentation.selectors import priority_inputs
-from segmentation.services.priority import prioritize
+from segmentation.services.refresh import rank_target
 
 
 class Command(BaseCommand):
@@ -22,5 +23,5 @@ class Command(BaseCommand):
         inputs = priority_inputs(strategy)
         if inputs is None:
             raise CommandError("This plan needs a territory design with placed accounts and a published, scored ICP.")
-        run = prioritize(plan=strategy, **inputs)
+        run = derived_run(rank_target(strategy, inputs))
         self.stdout.write(self.style.SUCCESS(f"Ranked {run.ranked:,} accounts in {run.seconds:.1f} s."))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from salesplan.services.freshness import derived_run
 from segmentation.models import IdealCustomerProfile
-from segmentation.services.icp import icp_score_all, icp_summary_refresh
+from segmentation.services.refresh import score_target, summary_target
 
 
 class Command(BaseCommand):
@@ -18,8 +19,8 @@ class Command(BaseCommand):
         profile = IdealCustomerProfile.objects.filter(pk=icp).first()
         if profile is None:
             raise CommandError(f"No Ideal Customer Profile has id {icp}.")
-        count = icp_score_all(profile, progress=lambda _p, message: self.stdout.write(message))
-        tiers = icp_summary_refresh(profile)["counts"]
+        count = derived_run(score_target(profile), progress=lambda _p, message: self.stdout.write(message))
+        tiers = derived_run(summary_target(profile))["counts"]
         self.stdout.write(
             self.style.SUCCESS(f"Scored {count:,} accounts against {profile}: ")
             + " · ".join(f"{t} {n:,}" for t, n in tiers.items() if t)
