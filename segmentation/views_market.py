@@ -27,7 +27,7 @@ from salesplan.selectors import (
 )
 from salesplan.services.jobs import job_start
 from salesplan.templatetags.salesplan_tags import usd
-from segmentation.charts import chart_html
+from segmentation.charts import chart_html, money_axis
 from segmentation.models import AccountPriority, TamBreakdown, TamModel, TamRun, Tier
 from segmentation.selectors import (
     icp_current,
@@ -260,6 +260,7 @@ def _funnel(run: TamRun) -> str:
             x=[float(v) for v in values],
             text=[usd(v) for v in values],
             textinfo="text",
+            hovertemplate="%{y}: %{text}<extra></extra>",
             marker={"color": ["#6c757d", "#0d6efd", "#198754"]},
         )
     )
@@ -278,7 +279,7 @@ def _treemap(rows: list[TamBreakdown]) -> str:
             branchvalues="total",
             texttemplate="%{label}<br>%{customdata}",
             customdata=[usd(v) for v in verticals.values()] + [usd(r.tam) for r in rows],
-            hovertemplate="%{label}: $%{value:,.0f}<extra></extra>",
+            hovertemplate="%{label}: %{customdata}<extra></extra>",
         )
     )
     return chart_html(figure, height=420)
@@ -286,11 +287,19 @@ def _treemap(rows: list[TamBreakdown]) -> str:
 
 def _bars(rows: list[TamBreakdown]) -> str:
     figure = go.Figure()
-    figure.add_bar(name="TAM", x=[r.key for r in rows], y=[float(r.tam) for r in rows], marker_color="#adb5bd")
-    figure.add_bar(name="SAM", x=[r.key for r in rows], y=[float(r.sam) for r in rows], marker_color="#0d6efd")
-    figure.add_bar(name="SOM", x=[r.key for r in rows], y=[float(r.som) for r in rows], marker_color="#198754")
+    for name, color in (("TAM", "#adb5bd"), ("SAM", "#0d6efd"), ("SOM", "#198754")):
+        values = [float(getattr(r, name.lower())) for r in rows]
+        figure.add_bar(
+            name=name,
+            x=[r.key for r in rows],
+            y=values,
+            marker_color=color,
+            customdata=[usd(v) for v in values],
+            hovertemplate=f"%{{x}}: %{{customdata}}<extra>{name}</extra>",
+        )
     figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="$ per year", tickformat="$~s")
+    figure.update_xaxes(title_text="Employees")
+    figure.update_yaxes(title_text="$ per year", **money_axis(float(r.tam) for r in rows))
     return chart_html(figure, height=300)
 
 

@@ -151,7 +151,7 @@ def test_account_page_shows_wallet_share(client, org, market):
     client.force_login(org["rep_a1"])
     page = client.get(market["a1"].get_absolute_url()).content.decode()
     assert "40%" in page
-    assert "$100.0K" in page
+    assert "$100K" in page
 
 
 def test_account_page_links_parent_and_subsidiaries_the_user_may_see(client, org):
