@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Lifecycle
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
+from salesplan.forms import AmountField, AmountInput
 from salesplan.listing import list_paginate, list_sort
 from salesplan.models import Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import (
@@ -87,30 +88,70 @@ class RuleForm(forms.Form):
 class TamModelForm(forms.ModelForm):
     class Meta:
         model = TamModel
-        fields = ["name", "method", "revenue_share_pct", "price_per_employee", "bands", "sam_min_tier", "som_share_pct"]
+        fields = ["name", "method", "revenue_share_pct", "price_per_employee", "sam_min_tier", "som_share_pct"]
         labels = {
             "revenue_share_pct": "Share of revenue (%)",
             "som_share_pct": "Obtainable share of the SAM (%)",
             "sam_min_tier": "SAM: ICP tier at or above",
-            "bands": "Size bands (for a contract value per band)",
         }
-        widgets = {"bands": forms.Textarea(attrs={"rows": 3})}
 
-    def clean_bands(self) -> list[dict[str, int]]:
-        bands = self.cleaned_data.get("bands") or []
-        problem = 'Give a list like [{"min_employees": 0, "acv": 15000}, {"min_employees": 250, "acv": 60000}].'
-        if not isinstance(bands, list):
-            raise ValidationError(problem)
-        cleaned = []
-        for band in bands:
-            if not isinstance(band, dict) or set(band) != {"min_employees", "acv"}:
-                raise ValidationError(problem)
-            if not all(isinstance(band[k], int) and band[k] >= 0 for k in band):
-                raise ValidationError("Employees and contract values are whole numbers, zero or more.")
-            cleaned.append(band)
-        if self.cleaned_data.get("method") == TamModel.Method.ACV_BY_BAND and not cleaned:
-            raise ValidationError("A contract value per size band needs at least one band.")
-        return sorted(cleaned, key=lambda b: b["min_employees"])
+
+class BandForm(forms.Form):
+    """One size band: from how many employees it starts, and the yearly contract value of such an account."""
+
+    min_employees = forms.IntegerField(
+        min_value=0,
+        label="From employees",
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "placeholder": "e.g. 250"}),
+    )
+    acv = AmountField(
+        min_value=0,
+        unit="usd",
+        label="Annual contract value",
+        widget=AmountInput(attrs={"class": "form-control form-control-sm", "placeholder": "e.g. $60,000"}),
+    )
+
+
+class BaseBandFormSet(forms.BaseFormSet):
+    """The TAM model's size bands as rows; stored as ``[{"min_employees": 0, "acv": 15000}, …]``, small to large.
+
+    Every row may be removed or left empty (a formset without initial forms), so ``initial`` only fills the
+    rows shown; ``required`` (the contract-value-per-band method is chosen) asks for at least one band."""
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.required = required
+
+    def initial_form_count(self) -> int:
+        return 0
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return max(len(self.initial or []), 1)  # the saved bands, or one row to start from
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        starts: set[int] = set()
+        for form in self.forms:
+            if not form.has_changed():
+                continue
+            start = form.cleaned_data["min_employees"]
+            if start in starts:
+                form.add_error("min_employees", f"Another band starts at {start:,} employees too: give each its own.")
+            starts.add(start)
+        if self.required and not starts:
+            raise ValidationError("A contract value per size band needs at least one band: add one below.")
+
+    def bands(self) -> list[dict[str, int]]:
+        rows = [form.cleaned_data for form in self.forms if form.has_changed()]
+        return sorted(
+            ({"min_employees": r["min_employees"], "acv": r["acv"]} for r in rows), key=lambda b: b["min_employees"]
+        )
+
+
+BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=0)
 
 
 # --- Territory designs ------------------------------------------------------------------------------------
@@ -232,10 +273,16 @@ def tam_overview(request: HttpRequest) -> HttpResponse:
         return render(request, "segmentation/tam_overview.html", {"plan": None})
     model = tam_model_default(plan) if request.user.is_leader else plan.tam_models.order_by("pk").first()
     form = TamModelForm(request.POST or None, instance=model)
+    # The saved bands fill the rows shown; a posted row is read on its own (a row removed sends nothing).
+    saved = model.bands if model and request.method != "POST" else None
+    bands = BandFormSet(request.POST or None, initial=saved, prefix="bands")
     if request.method == "POST":
         require_leader(request, "size the market")
-        if form.is_valid():
-            form.save()
+        bands.required = form.is_valid() and form.cleaned_data["method"] == TamModel.Method.ACV_BY_BAND
+        if form.is_valid() and bands.is_valid():
+            model = form.save(commit=False)
+            model.bands = bands.bands()
+            model.save()
             icp = icp_current(request.user, plan)
             job, _created = job_start(
                 kind="tam_run",
@@ -249,7 +296,11 @@ def tam_overview(request: HttpRequest) -> HttpResponse:
             )
             return redirect(job)
     runs = tam_runs_visible_to(request.user).filter(plan=plan)[:20]
-    return render(request, "segmentation/tam_overview.html", {"plan": plan, "form": form, "runs": runs, "model": model})
+    return render(
+        request,
+        "segmentation/tam_overview.html",
+        {"plan": plan, "form": form, "bands": bands, "runs": runs, "model": model},
+    )
 
 
 def _funnel(run: TamRun) -> str:
