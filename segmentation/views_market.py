@@ -10,11 +10,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Lifecycle
+from accounts.models import Account, Lifecycle
+from accounts.selectors import accounts_visible_to
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
 from salesplan.forms import AmountField, AmountInput
@@ -69,20 +70,43 @@ class RuleForm(forms.Form):
     cities = forms.CharField(required=False)
     postal_prefixes = forms.CharField(required=False, label="Postal code starts with", help_text="100, 101")
     verticals = forms.CharField(required=False, help_text="Vertical names")
-    revenue_min = forms.IntegerField(required=False, min_value=0, label="Revenue from ($)")
-    revenue_max = forms.IntegerField(required=False, min_value=0, label="Revenue below ($)")
+    revenue_min = AmountField(required=False, min_value=0, unit="usd", label="Revenue from", help_text="$50M")
+    revenue_max = AmountField(required=False, min_value=0, unit="usd", label="Revenue below")
     employees_min = forms.IntegerField(required=False, min_value=0, label="Employees from")
     employees_max = forms.IntegerField(required=False, min_value=0, label="Employees below")
-    accounts = forms.CharField(required=False, label="Named accounts (ids)", help_text="12, 48")
+    # Chosen by searching names on the design page; a hidden input per account carries its id.
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        label="Named accounts",
+        error_messages={"invalid_choice": "An account chosen is not one you can see any more: search again."},
+    )
+    first = forms.BooleanField(
+        required=False,
+        label="Try this rule before the others",
+        help_text="Rules are tried in order and the first match wins: a rule naming accounts usually goes first.",
+    )
+
+    def __init__(self, *args: Any, user: User, territories: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].queryset = territories
+        self.fields["accounts"].queryset = accounts_visible_to(user)
+
+    def chosen_accounts(self) -> list[Account]:
+        """The named accounts to show as chosen: the valid ones posted (in the order chosen), else none."""
+        if not self.is_bound:
+            return []
+        ids = [int(v) for v in self.data.getlist(self.add_prefix("accounts")) if str(v).isdigit()]
+        found = {a.pk: a for a in self.fields["accounts"].queryset.filter(pk__in=ids).only("pk", "name")}
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
 
     def conditions(self) -> dict[str, Any]:
         data = self.cleaned_data
         conditions = {k: _codes(data[k]) for k in ("countries", "states", "cities", "postal_prefixes", "verticals")}
-        try:
-            conditions["accounts"] = [int(v) for v in _codes(data["accounts"])]
-        except ValueError:
-            raise ValidationError("Named accounts are ids: whole numbers separated by commas.") from None
-        return conditions | {k: data[k] for k in ("revenue_min", "revenue_max", "employees_min", "employees_max")}
+        conditions["accounts"] = sorted(a.pk for a in data["accounts"])
+        as_given = ("revenue_min", "revenue_max", "employees_min", "employees_max", "first")
+        return conditions | {k: data[k] for k in as_given}
 
 
 class TamModelForm(forms.ModelForm):
@@ -184,17 +208,31 @@ def territory_design_list(request: HttpRequest) -> HttpResponse:
 def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
     design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
     territories = design.territories.all()
+    leaves = territories.filter(level="territory")
     forms_ = {
         "territory_form": TerritoryForm(prefix="t"),
-        "rule_form": RuleForm(prefix="r"),
+        "rule_form": RuleForm(prefix="r", user=request.user, territories=leaves),
         "rep_form": RepForm(prefix="p"),
     }
     forms_["territory_form"].fields["parent"].queryset = territories.exclude(level="territory")
-    forms_["rule_form"].fields["territory"].queryset = territories.filter(level="territory")
-    forms_["rep_form"].fields["territory"].queryset = territories.filter(level="territory")
+    forms_["rep_form"].fields["territory"].queryset = leaves
     if request.method == "POST":
         require_leader(request, "change a territory design")
-        return _design_post(request, design, territories)
+        if request.POST.get("action") != "rule":
+            return _design_post(request, design, territories)
+        # A rule that cannot be added comes back with what was entered (the named accounts too), and why.
+        form = RuleForm(request.POST, prefix="r", user=request.user, territories=leaves)
+        if form.is_valid():
+            try:
+                territory_services.rule_create(
+                    design=design, territory=form.cleaned_data["territory"], **form.conditions()
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Rule added at the end of the list. Apply the rules to place the accounts.")
+                return redirect(design)
+        forms_["rule_form"] = form
     icp = icp_current(request.user, design.plan)
     model = tam_model_default(design.plan)
     stats = territory_stats(design, icp if icp and icp.scored_at else None, model) if design.applied_at else {}
@@ -210,12 +248,56 @@ def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "design": design,
             "tree": tree,
             "balance": territory_services.balance(leaves),
-            "rules": design.rules.select_related("territory") if request.user.is_leader else [],
+            "rules": _rules_with_names(design, request.user) if request.user.is_leader else [],
             "model": model,
             "icp": icp,
             **forms_,
         },
     )
+
+
+def _rules_with_names(design: TerritoryDesign, user: User) -> list[Any]:
+    """The design's rules, each with ``named``: its named accounts' names (one query for all the rules)."""
+    rules = list(design.rules.select_related("territory"))
+    ids = {int(i) for rule in rules for i in rule.accounts}
+    names = dict(accounts_visible_to(user).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    for rule in rules:
+        rule.named = sorted(names[int(i)] for i in rule.accounts if int(i) in names)
+        rule.named_missing = sum(1 for i in rule.accounts if int(i) not in names)
+    return rules
+
+
+def rule_account_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: accounts the leader sees whose name holds the text typed, to name in a rule (chosen ones left out)."""
+    design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
+    require_leader(request, "change a territory design")
+    text = request.GET.get("account_q", "").strip()
+    chosen = [int(v) for v in request.GET.getlist("r-accounts") if v.isdigit()]
+    results = []
+    if len(text) >= 2:
+        results = list(
+            accounts_visible_to(request.user)
+            .filter(name__icontains=text)
+            .exclude(pk__in=chosen)
+            .order_by("name", "pk")
+            .only("pk", "name", "city", "state")[:_SEARCH_LIMIT]
+        )
+    context = {"design": design, "text": text, "results": results, "limit": _SEARCH_LIMIT, "excluded": bool(chosen)}
+    return render(request, "segmentation/partials/rule_account_results.html", context)
+
+
+_SEARCH_LIMIT = 8
+
+
+def rule_account_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the chip of one account chosen for a rule (its hidden id input inside), and the search cleared."""
+    design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
+    require_leader(request, "change a territory design")
+    chosen = request.GET.get("account", "")
+    if not chosen.isdigit():
+        raise Http404("No such account.")
+    account = get_object_or_404(accounts_visible_to(request.user).only("pk", "name"), pk=chosen)
+    return render(request, "segmentation/partials/rule_account_chosen.html", {"design": design, "a": account})
 
 
 def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any) -> HttpResponse:
@@ -229,16 +311,6 @@ def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any
                 messages.success(request, f"{form.cleaned_data['level'].capitalize()} added.")
             else:
                 messages.error(request, "Give the territory a level and a name.")
-        elif action == "rule":
-            form = RuleForm(request.POST, prefix="r")
-            form.fields["territory"].queryset = territories
-            if form.is_valid():
-                territory_services.rule_create(
-                    design=design, territory=form.cleaned_data["territory"], **form.conditions()
-                )
-                messages.success(request, "Rule added at the end of the list. Apply the rules to place the accounts.")
-            else:
-                messages.error(request, "Choose the territory the rule sends accounts to.")
         elif action == "rep":
             form = RepForm(request.POST, prefix="p")
             form.fields["territory"].queryset = territories
