@@ -164,7 +164,7 @@ class TeamForm(forms.ModelForm):
 
 
 class DemoDataForm(forms.Form):
-    companies = forms.IntegerField(
+    companies = AmountField(
         min_value=1_000,
         max_value=200_000,
         initial=20_000,

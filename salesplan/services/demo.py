@@ -41,6 +41,7 @@ DEMO_TEAMS: list[dict[str, Any]] = [
     },
 ]
 DEMO_LEADER = ("leader", "Dana", "Whitfield", "VP Sales")
+DEMO_EMAIL_DOMAIN = "demo.salesplan.test"  # every demo person's address: how the demo is recognised
 # The demo company's figures: the market the seeders build is calibrated to them (our sales to the demo
 # customers add up to the prior-year revenue), so the numbers a leader reads agree with each other.
 DEMO_PRIOR_YEAR_REVENUE = 100_000_000
@@ -85,7 +86,7 @@ def _demo_user(
             "role": role,
             "title": title,
             "team": team,
-            "email": f"{username}@demo.salesplan.test",
+            "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
         },
     )
     if created:
@@ -126,9 +127,10 @@ def demo_seed_org() -> dict[str, Any]:
 
 
 def demo_is_loaded() -> bool:
-    """Whether the demo organisation exists (its sales leader does): the rule ``seed_demo --once`` and the
-    pages that offer to load the demo share."""
-    return User.objects.filter(username=DEMO_LEADER[0]).exists()
+    """Whether the demo organisation exists (its sales leader, by the demo's e-mail address, so a real
+    person named "leader" is not taken for it): the rule ``seed_demo --once`` and the pages that offer to
+    load the demo share."""
+    return User.objects.filter(username=DEMO_LEADER[0], email=f"{DEMO_LEADER[0]}@{DEMO_EMAIL_DOMAIN}").exists()
 
 
 def demo_seed(*, companies: int = 20_000, seed: int = 42, job: JobRun | None = None) -> dict[str, Any]:
