@@ -499,14 +499,20 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     territories = territories_visible_to(request.user).filter(design__status="published")
     scope = request.GET.get("territory", "")
     rank_field = "rank_territory"
+    refused = []  # filters asked for that are not applied, said on the page (see partials/filter_refused.html)
     if scope:
-        chosen = territories.filter(pk=scope).first()
+        chosen = territories.filter(pk=scope).first() if scope.isdigit() else None
         if chosen is not None:
             field = {"territory": "territory_id", "area": "area_id", "region": "region_id"}[chosen.level]
             qs = qs.filter(**{field: chosen.pk})
             rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
-    if request.GET.get("tier") in Tier.values:
-        qs = qs.filter(tier=request.GET["tier"])
+        else:
+            refused.append("You can't see that territory; the “Territory” filter was not applied.")
+    tier = request.GET.get("tier", "")
+    if tier in Tier.values:
+        qs = qs.filter(tier=tier)
+    elif tier:
+        refused.append(f"“{tier}” is not a tier (A, B, C or D); the “Tier” filter was not applied.")
     search = request.GET.get("q", "").strip()
     if search:
         qs = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search))
@@ -533,6 +539,7 @@ def my_territory(request: HttpRequest) -> HttpResponse:
             "tiers": Tier.choices,
             "can_run": inputs is not None,
             "has_run": plan is not None and plan.priority_runs.exists(),
+            "refused_filters": refused,
         },
     )
 
