@@ -48,6 +48,18 @@ class AmountInput(forms.TextInput):
         return {"year": year}.get(self.unit, num)(value)
 
 
+class TrimmedDecimalInput(forms.TextInput):
+    """A decimal shown without trailing zeros: 0.5 (%) and 24 (hours), not 0.500 and 24.0."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+            return f"{Decimal(str(value)).normalize():f}"
+        return super().format_value(value)
+
+
 class AmountField(forms.IntegerField):
     """An IntegerField that reads amounts the way they are written ($250,000, 250K, 1.5M) and shows them so."""
 
@@ -82,6 +94,21 @@ class LoginForm(AuthenticationForm):
 
 
 class PlanForm(forms.ModelForm):
+    # Whole dollars, shown and typed as people write them ($100M, 130,000,000, 250K), never as 100000000.00.
+    prior_year_revenue = AmountField(
+        unit="usd", required=False, min_value=0, label="Prior-year revenue", help_text="Last year's revenue: $100M."
+    )
+    revenue_target = AmountField(
+        unit="usd", required=False, min_value=0, label="Revenue target", help_text="This year's target: $130M."
+    )
+    strategic_growth_threshold = AmountField(
+        unit="usd",
+        required=False,
+        min_value=0,
+        label="Growth that warrants a strategic account plan (per year)",
+        help_text="Yearly $ growth an account must offer to warrant a strategic account plan: $250K.",
+    )
+
     class Meta:
         model = StrategyPlan
         fields = [
@@ -92,11 +119,6 @@ class PlanForm(forms.ModelForm):
             "fiscal_year_start": forms.DateInput(attrs={"type": "date"}),
             "fiscal_year_end": forms.DateInput(attrs={"type": "date"}),
             "summary": forms.Textarea(attrs={"rows": 4}),
-        }
-        labels = {
-            "prior_year_revenue": "Prior-year revenue (USD)",
-            "revenue_target": "Revenue target (USD)",
-            "strategic_growth_threshold": "Growth that warrants a strategic account plan (USD per year)",
         }
 
 

@@ -18,7 +18,7 @@ from accounts.models import Account, Lifecycle
 from accounts.selectors import accounts_visible_to
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
-from salesplan.forms import AmountField, AmountInput
+from salesplan.forms import AmountField, AmountInput, TrimmedDecimalInput
 from salesplan.listing import list_paginate, list_sort
 from salesplan.models import Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import (
@@ -118,6 +118,7 @@ class TamModelForm(forms.ModelForm):
             "som_share_pct": "Obtainable share of the SAM (%)",
             "sam_min_tier": "SAM: ICP tier at or above",
         }
+        widgets = {"revenue_share_pct": TrimmedDecimalInput(), "som_share_pct": TrimmedDecimalInput()}
 
 
 class BandForm(forms.Form):

@@ -526,7 +526,7 @@ def test_review_queue_query_count_does_not_grow_with_the_plans_in_it(client, org
 def test_growth_targets_are_set_against_the_spend_left_to_win():
     objective = PlanObjective(pk=1, title="Service", target=600_000, due=TODAY)
     within = insights.growth_summary([objective], [], TODAY, wallet=2_000_000, current_sales=400_000)
-    assert "take our share of its category spend from 20 % to 50 %" in within.findings[-1].text
+    assert "take our share of its category spend from 20% to 50%" in within.findings[-1].text
     beyond = insights.growth_summary([objective], [], TODAY, wallet=800_000, current_sales=400_000)
     assert "more than the $400,000 of its category spend we do not win yet" in beyond.findings[-1].text
 
