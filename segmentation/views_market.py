@@ -156,17 +156,16 @@ class BaseBandFormSet(forms.BaseFormSet):
         return max(len(self.initial or []), 1)  # the saved bands, or one row to start from
 
     def clean(self) -> None:
-        if any(self.errors):
-            return
+        # Every row's problem is said at once: a start given twice is named even while another row is wrong.
         starts: set[int] = set()
         for form in self.forms:
-            if not form.has_changed():
+            start = getattr(form, "cleaned_data", {}).get("min_employees")
+            if not form.has_changed() or start is None:
                 continue
-            start = form.cleaned_data["min_employees"]
             if start in starts:
                 form.add_error("min_employees", f"Another band starts at {start:,} employees too: give each its own.")
             starts.add(start)
-        if self.required and not starts:
+        if self.required and not any(form.has_changed() for form in self.forms):
             raise ValidationError("A contract value per size band needs at least one band: add one below.")
 
     def bands(self) -> list[dict[str, int]]:

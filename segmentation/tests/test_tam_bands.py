@@ -92,3 +92,9 @@ def test_another_method_needs_no_band(leader):
     response = leader.post(reverse("tam_overview"), MODEL | {"method": "revenue_share"} | _bands(("", "")))
     assert response.status_code == 302
     assert TamModel.objects.get().bands == []
+
+
+def test_every_rows_problem_is_said_at_once(leader):
+    page = leader.post(reverse("tam_overview"), MODEL | _bands(("250", "about 60k"), ("250", "$90K"))).content.decode()
+    assert "Enter a whole amount, such as 250000, $250,000 or 250K." in page
+    assert "Another band starts at 250 employees too: give each its own." in page
