@@ -43,6 +43,8 @@ EMPLOYEE_BANDS = {
 
 
 class AccountFilter(StyledFilterSet):
+    rows_label = "accounts"
+
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Company or domain"})
     )
@@ -137,6 +139,8 @@ class AccountFilter(StyledFilterSet):
 
 
 class AccountPlanFilter(StyledFilterSet):
+    rows_label = "account plans"
+
     q = django_filters.CharFilter(
         field_name="account__name",
         lookup_expr="icontains",

@@ -16,6 +16,7 @@ from accounts.models import (
     PlanObjective,
     PlanSection,
 )
+from salesplan.forms import AmountField, TrimmedDecimalInput
 from salesplan.models import Role, User
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -99,6 +100,8 @@ class CompetitorForm(forms.ModelForm):
 
 
 class ObjectiveForm(forms.ModelForm):
+    target = AmountField(unit="usd", min_value=0, label="Target $")  # shown and typed as $120K, 120,000
+
     class Meta:
         model = PlanObjective
         fields = ["title", "target", "due"]
@@ -110,7 +113,7 @@ class ActionForm(forms.ModelForm):
     class Meta:
         model = PlanAction
         fields = ["description", "objective", "owner", "due", "status", "hours"]
-        widgets = {"due": DATE}
+        widgets = {"due": DATE, "hours": TrimmedDecimalInput()}
 
 
 class PlanRowsFormSet(BaseInlineFormSet):

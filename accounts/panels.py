@@ -16,6 +16,7 @@ from accounts.selectors import (
     accounts_visible_to,
     follow_ups_overdue_for,
     plan_review_queue,
+    wallet_share_pct,
 )
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
@@ -24,14 +25,13 @@ from salesplan.selectors import team_members_visible_to
 
 def _kpis(user: User) -> dict[str, Any]:
     summary = accounts_summary_for(user)
-    wallet, sales = summary["wallet"] or 0, summary["current_sales"] or 0
-    return {"summary": summary, "wallet_share": sales * 100 / wallet if wallet else None}
+    return {"summary": summary, "wallet_share": wallet_share_pct(summary)}
 
 
 def _reps(user: User) -> dict[str, Any]:
     stats = accounts_by_owner_for(user)
     reps = list(team_members_visible_to(user).filter(is_active=True).order_by("team__name", "last_name"))
-    rows = [{"rep": rep, **stats.get(rep.pk, {})} for rep in reps]
+    rows = [{"rep": rep, **stats.get(rep.pk, {}), "share": wallet_share_pct(stats.get(rep.pk, {}))} for rep in reps]
     return {"rows": rows, "unowned": stats.get(None, {}).get("total", 0)}
 
 

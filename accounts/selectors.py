@@ -99,6 +99,7 @@ def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:
         customers=Count("pk", filter=Q(lifecycle=Lifecycle.CUSTOMER)),
         prospects=Count("pk", filter=Q(lifecycle=Lifecycle.PROSPECT)),
         former=Count("pk", filter=Q(lifecycle=Lifecycle.FORMER)),
+        **_CUSTOMER_WALLET,  # first: an aggregate named "wallet" would hide the column from their filters
         current_sales=Sum("current_sales"),
         wallet=Sum("wallet"),
         missing_revenue=Count("pk", filter=Q(annual_revenue__isnull=True)),
@@ -134,10 +135,25 @@ def accounts_by_owner(accounts: QuerySet[Account]) -> dict[int, dict[str, int]]:
     rows = accounts.values("owner_id").annotate(
         total=Count("pk"),
         customers=Count("pk", filter=Q(lifecycle=Lifecycle.CUSTOMER)),
+        **_CUSTOMER_WALLET,  # first: an aggregate named "wallet" would hide the column from their filters
         current_sales=Sum("current_sales"),
         wallet=Sum("wallet"),
     )
     return {row["owner_id"]: row for row in rows}
+
+
+# Our share of our customers' spend is their sales over their wallets, counted where the wallet is known
+# (our sales to a customer of unknown spend would otherwise inflate it); ``wallet`` is the whole market's.
+_CUSTOMER_WALLET = {
+    "customer_sales_known": Sum("current_sales", filter=Q(lifecycle=Lifecycle.CUSTOMER, wallet__isnull=False)),
+    "customer_wallet": Sum("wallet", filter=Q(lifecycle=Lifecycle.CUSTOMER)),
+}
+
+
+def wallet_share_pct(figures: dict[str, int | None]) -> float | None:
+    """Our share (in %) of what our customers spend in our category, from ``accounts_summary`` figures."""
+    wallet = figures.get("customer_wallet")
+    return (figures.get("customer_sales_known") or 0) * 100 / wallet if wallet else None
 
 
 _CHOICES_TTL = 10 * 60

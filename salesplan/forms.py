@@ -2,11 +2,91 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 
 from salesplan.models import Role, StrategyPlan, Team, User
+from salesplan.templatetags.salesplan_tags import num, usd, usd_full, year
+
+_AMOUNT = re.compile(r"^(?P<sign>-)?\s*(?:US)?\$?\s*(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>[kmb])?$", re.I)
+_UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+
+
+def amount_parse(text: str) -> int | None:
+    """A whole amount as people type it: 250000, 250,000, $250,000, 250K, $1.5M, 2B, 2002; None otherwise."""
+    match = _AMOUNT.match(text.strip().replace(" ", ""))
+    if not match:
+        return None
+    try:
+        value = Decimal(match["digits"].replace(",", "")) * _UNITS[(match["unit"] or "").lower()]
+    except InvalidOperation:
+        return None
+    if value != value.to_integral_value():
+        return None
+    return int(-value if match["sign"] else value)
+
+
+class AmountInput(forms.TextInput):
+    """A whole number shown as people read it in its unit ("usd": $250K, or $250,400 where the short form
+    would round it; "count": 20,000; "year": 2002); what someone typed comes back as they typed it."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, unit: str = "count") -> None:
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+        self.unit = unit
+
+    def format_value(self, value: Any) -> str | None:
+        if value is None or value == "" or isinstance(value, str):
+            return super().format_value(value)
+        if self.unit == "usd":
+            short = usd(value)
+            return short if amount_parse(short) == int(value) else usd_full(value)  # never a rounded amount
+        return {"year": year}.get(self.unit, num)(value)
+
+
+class TrimmedDecimalInput(forms.TextInput):
+    """A decimal shown without trailing zeros: 0.5 (%) and 24 (hours), not 0.500 and 24.0."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"inputmode": "decimal", **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+            return f"{Decimal(str(value)).normalize():f}"
+        return super().format_value(value)
+
+
+class AmountField(forms.IntegerField):
+    """An IntegerField that reads amounts the way they are written ($250,000, 250K, 1.5M) and shows them so."""
+
+    widget = AmountInput
+    default_error_messages = {"invalid": "Enter a whole amount, such as 250000, $250,000 or 250K."}
+
+    def __init__(self, *, unit: str = "count", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unit = unit
+
+    @property
+    def unit(self) -> str:
+        return self.widget.unit
+
+    @unit.setter
+    def unit(self, value: str) -> None:
+        self.widget.unit = value
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, int):
+            return value
+        amount = amount_parse(str(value))
+        if amount is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return amount
 
 
 class LoginForm(AuthenticationForm):
@@ -14,6 +94,21 @@ class LoginForm(AuthenticationForm):
 
 
 class PlanForm(forms.ModelForm):
+    # Whole dollars, shown and typed as people write them ($100M, 130,000,000, 250K), never as 100000000.00.
+    prior_year_revenue = AmountField(
+        unit="usd", required=False, min_value=0, label="Prior-year revenue", help_text="Last year's revenue: $100M."
+    )
+    revenue_target = AmountField(
+        unit="usd", required=False, min_value=0, label="Revenue target", help_text="This year's target: $130M."
+    )
+    strategic_growth_threshold = AmountField(
+        unit="usd",
+        required=False,
+        min_value=0,
+        label="Growth that warrants a strategic account plan (per year)",
+        help_text="Yearly $ growth an account must offer to warrant a strategic account plan: $250K.",
+    )
+
     class Meta:
         model = StrategyPlan
         fields = [
@@ -24,11 +119,6 @@ class PlanForm(forms.ModelForm):
             "fiscal_year_start": forms.DateInput(attrs={"type": "date"}),
             "fiscal_year_end": forms.DateInput(attrs={"type": "date"}),
             "summary": forms.Textarea(attrs={"rows": 4}),
-        }
-        labels = {
-            "prior_year_revenue": "Prior-year revenue (USD)",
-            "revenue_target": "Revenue target (USD)",
-            "strategic_growth_threshold": "Growth that warrants a strategic account plan (USD per year)",
         }
 
 
@@ -96,7 +186,7 @@ class TeamForm(forms.ModelForm):
 
 
 class DemoDataForm(forms.Form):
-    companies = forms.IntegerField(
+    companies = AmountField(
         min_value=1_000,
         max_value=200_000,
         initial=20_000,

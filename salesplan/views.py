@@ -27,7 +27,7 @@ from salesplan.selectors import (
     users_visible_to,
 )
 from salesplan.services import people, plans
-from salesplan.services.demo import demo_logins
+from salesplan.services.demo import demo_is_loaded, demo_logins
 from salesplan.services.freshness import derived_freshness, refresh_request
 from salesplan.services.jobs import job_kind_get, job_start
 
@@ -318,6 +318,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "sorting": sorting,
             "counts": counts,
             "can_start_demo": request.user.is_leader,
+            "demo_loaded": request.user.is_leader and demo_is_loaded(),
         },
     )
 
@@ -365,7 +366,7 @@ def demo_data_start(request: HttpRequest) -> HttpResponse:
         if not created:
             messages.info(request, "Demo data is already being loaded; here is that job.")
         return redirect(job)
-    return render(request, "salesplan/demo_data_form.html", {"form": form})
+    return render(request, "salesplan/demo_data_form.html", {"form": form, "loaded": demo_is_loaded()})
 
 
 # --- Freshness of derived results ---------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class SegmentationConfig(AppConfig):
                 task=tam_run_task,
                 result_url=lambda job: reverse("tam_run_detail", args=[job.result["run_id"]]),
                 result_link_text="Open the TAM report",
+                describe={"accounts_in_the_sam": "Accounts in the SAM"},
             )
         )
         job_kind_register(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
 import plotly.graph_objects as go
+
+from salesplan.templatetags.salesplan_tags import usd
 
 TIER_COLORS = {"A": "#198754", "B": "#0d6efd", "C": "#fd7e14", "D": "#adb5bd"}
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -22,6 +26,23 @@ def chart_html(figure: go.Figure, height: int = 320) -> str:
     return figure.to_html(full_html=False, include_plotlyjs=False, config=_CONFIG)
 
 
+# Counts on an axis read like counts everywhere else: 5,000, not 5000 (and 0.5 stays 0.5 on a short axis).
+COUNT_TICKS = ",~f"
+
+
+def money_axis(values: Iterable[float], *, ticks: int = 4) -> dict[str, Any]:
+    """Axis settings whose ticks read like every other amount in the app ($1.5B, $250M, $40K): plotly's own
+    SI format would write $1.5G. Round steps of 1, 2, 2.5 or 5 times a power of ten, from 0 past the top."""
+    top = max((float(v) for v in values), default=0.0)
+    if top <= 0:
+        return {"tickmode": "array", "tickvals": [0], "ticktext": [usd(0)], "rangemode": "tozero"}
+    raw = top / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    vals = [i * step for i in range(math.ceil(top / step) + 1)]
+    return {"tickmode": "array", "tickvals": vals, "ticktext": [usd(v) for v in vals], "rangemode": "tozero"}
+
+
 def score_distribution(bands: list[list[int]]) -> str:
     """Accounts per band of 10 points (band 10, a score of exactly 100, joins 90–100)."""
     counts = dict.fromkeys(range(10), 0)
@@ -37,7 +58,7 @@ def score_distribution(bands: list[list[int]]) -> str:
         )
     )
     figure.update_xaxes(title_text="ICP score")
-    figure.update_yaxes(title_text="Accounts")
+    figure.update_yaxes(title_text="Accounts", tickformat=COUNT_TICKS)
     return chart_html(figure)
 
 
@@ -60,5 +81,5 @@ def tiers_by(rows: list[list[Any]], label: str, limit: int = 12) -> str:
         )
     figure.update_layout(barmode="stack")
     figure.update_yaxes(autorange="reversed", title_text=label)
-    figure.update_xaxes(title_text="Accounts")
+    figure.update_xaxes(title_text="Accounts", tickformat=COUNT_TICKS)
     return chart_html(figure, height=max(260, 40 + 28 * len(groups)))

@@ -16,6 +16,8 @@ from segmentation.selectors import scores_with_reviews
 
 
 class MatrixFilter(StyledFilterSet):
+    rows_label = "accounts"
+
     q = django_filters.CharFilter(
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Company or domain"})
     )

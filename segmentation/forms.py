@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from salesplan.forms import AmountField
 from salesplan.models import StrategyPlan
 from segmentation.models import Criterion, IdealCustomerProfile, Tier
 from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS
@@ -54,19 +55,38 @@ class ValuesField(forms.CharField):
             return value
         return [part.strip() for part in (value or "").split(",") if part.strip()]
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # An empty line is no change from an empty list (the blank row of a new criterion is not a change).
+        return self.to_python(data) != self.to_python(initial)
+
+
+_WRAP = {"rows": 1}  # with the "autosize" class below: a text that wraps and grows, so a long name is read whole
+
 
 class CriterionForm(forms.ModelForm):
     field = forms.ChoiceField(choices=FIELD_CHOICES, required=False)
-    values = ValuesField(required=False, help_text="For “one of a set”: values separated by commas.")
+    values = ValuesField(
+        required=False, widget=forms.Textarea(attrs=_WRAP), help_text="For “one of a set”: values separated by commas."
+    )
+    min_value = AmountField(required=False, label="From")
+    max_value = AmountField(required=False, label="To")
 
     class Meta:
         model = Criterion
         fields = ["name", "kind", "field", "min_value", "max_value", "values", "expected", "weight", "question", "key"]
-        widgets = {"question": forms.TextInput(), "key": forms.HiddenInput()}
+        widgets = {
+            "name": forms.Textarea(attrs=_WRAP),
+            "question": forms.Textarea(attrs=_WRAP),
+            "key": forms.HiddenInput(),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["key"].required = False
+        # A range shows its bounds in the unit of the field it reads: $250,000, 20,000 employees, 2002.
+        field = self.data.get(self.add_prefix("field")) if self.is_bound else self.instance.field
+        unit = RANGE_FIELDS.get(field or "", ("", "count"))[1]
+        self.fields["min_value"].unit = self.fields["max_value"].unit = unit
         # The criteria are edited as a table: compact widgets, placeholders instead of labels.
         placeholders = {"values": "Values, comma-separated", "question": "The question the rep answers",
                         "min_value": "no minimum", "max_value": "no maximum"}  # fmt: skip
@@ -77,10 +97,24 @@ class CriterionForm(forms.ModelForm):
             elif isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-sm"
             else:
-                widget.attrs["class"] = "form-control form-control-sm"
+                autosize = " autosize" if isinstance(widget, forms.Textarea) else ""
+                widget.attrs["class"] = f"form-control form-control-sm{autosize}"
             if name in placeholders:
                 widget.attrs["placeholder"] = placeholders[name]
             widget.attrs["aria-label"] = field.label
+
+    def has_changed(self) -> bool:
+        # A new row removed in the page sends nothing at all: that is no criterion, not a blank one to check
+        # (its "match = yes" box, ticked by default, would otherwise read as a change to "no").
+        if self.is_bound and not any(key.startswith(f"{self.prefix}-") for key in self.data):
+            return False
+        return super().has_changed()
+
+    def clean_name(self) -> str:
+        return " ".join((self.cleaned_data.get("name") or "").split())  # a name is one line, even if typed in two
+
+    def clean_question(self) -> str:
+        return " ".join((self.cleaned_data.get("question") or "").split())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -114,7 +148,7 @@ CriterionFormSet = inlineformset_factory(
     Criterion,
     form=CriterionForm,
     formset=BaseCriterionFormSet,
-    extra=1,
+    extra=0,  # a criterion is added with the editor's "Add a criterion" button, never by a blank row
     can_delete=True,
 )
 

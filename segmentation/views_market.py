@@ -10,13 +10,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Lifecycle
+from accounts.models import Account, Lifecycle
+from accounts.selectors import accounts_visible_to
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
+from salesplan.forms import AmountField, AmountInput, TrimmedDecimalInput
 from salesplan.listing import list_paginate, list_sort
 from salesplan.models import Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import (
@@ -27,7 +29,7 @@ from salesplan.selectors import (
 )
 from salesplan.services.jobs import job_start
 from salesplan.templatetags.salesplan_tags import usd
-from segmentation.charts import chart_html
+from segmentation.charts import chart_html, money_axis
 from segmentation.models import AccountPriority, TamBreakdown, TamModel, TamRun, Tier
 from segmentation.selectors import (
     icp_current,
@@ -69,49 +71,112 @@ class RuleForm(forms.Form):
     cities = forms.CharField(required=False)
     postal_prefixes = forms.CharField(required=False, label="Postal code starts with", help_text="100, 101")
     verticals = forms.CharField(required=False, help_text="Vertical names")
-    revenue_min = forms.IntegerField(required=False, min_value=0, label="Revenue from ($)")
-    revenue_max = forms.IntegerField(required=False, min_value=0, label="Revenue below ($)")
+    revenue_min = AmountField(required=False, min_value=0, unit="usd", label="Revenue from", help_text="$50M")
+    revenue_max = AmountField(required=False, min_value=0, unit="usd", label="Revenue below")
     employees_min = forms.IntegerField(required=False, min_value=0, label="Employees from")
     employees_max = forms.IntegerField(required=False, min_value=0, label="Employees below")
-    accounts = forms.CharField(required=False, label="Named accounts (ids)", help_text="12, 48")
+    # Chosen by searching names on the design page; a hidden input per account carries its id.
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        label="Named accounts",
+        error_messages={"invalid_choice": "An account chosen is not one you can see any more: search again."},
+    )
+    first = forms.BooleanField(
+        required=False,
+        label="Try this rule before the others",
+        help_text="Rules are tried in order and the first match wins: a rule naming accounts usually goes first.",
+    )
+
+    def __init__(self, *args: Any, user: User, territories: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["territory"].queryset = territories
+        self.fields["accounts"].queryset = accounts_visible_to(user)
+
+    def chosen_accounts(self) -> list[Account]:
+        """The named accounts to show as chosen: the valid ones posted (in the order chosen), else none."""
+        if not self.is_bound:
+            return []
+        ids = [int(v) for v in self.data.getlist(self.add_prefix("accounts")) if str(v).isdigit()]
+        found = {a.pk: a for a in self.fields["accounts"].queryset.filter(pk__in=ids).only("pk", "name")}
+        return [found[i] for i in dict.fromkeys(ids) if i in found]
 
     def conditions(self) -> dict[str, Any]:
         data = self.cleaned_data
         conditions = {k: _codes(data[k]) for k in ("countries", "states", "cities", "postal_prefixes", "verticals")}
-        try:
-            conditions["accounts"] = [int(v) for v in _codes(data["accounts"])]
-        except ValueError:
-            raise ValidationError("Named accounts are ids: whole numbers separated by commas.") from None
-        return conditions | {k: data[k] for k in ("revenue_min", "revenue_max", "employees_min", "employees_max")}
+        conditions["accounts"] = sorted(a.pk for a in data["accounts"])
+        as_given = ("revenue_min", "revenue_max", "employees_min", "employees_max", "first")
+        return conditions | {k: data[k] for k in as_given}
 
 
 class TamModelForm(forms.ModelForm):
     class Meta:
         model = TamModel
-        fields = ["name", "method", "revenue_share_pct", "price_per_employee", "bands", "sam_min_tier", "som_share_pct"]
+        fields = ["name", "method", "revenue_share_pct", "price_per_employee", "sam_min_tier", "som_share_pct"]
         labels = {
             "revenue_share_pct": "Share of revenue (%)",
             "som_share_pct": "Obtainable share of the SAM (%)",
             "sam_min_tier": "SAM: ICP tier at or above",
-            "bands": "Size bands (for a contract value per band)",
         }
-        widgets = {"bands": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"revenue_share_pct": TrimmedDecimalInput(), "som_share_pct": TrimmedDecimalInput()}
 
-    def clean_bands(self) -> list[dict[str, int]]:
-        bands = self.cleaned_data.get("bands") or []
-        problem = 'Give a list like [{"min_employees": 0, "acv": 15000}, {"min_employees": 250, "acv": 60000}].'
-        if not isinstance(bands, list):
-            raise ValidationError(problem)
-        cleaned = []
-        for band in bands:
-            if not isinstance(band, dict) or set(band) != {"min_employees", "acv"}:
-                raise ValidationError(problem)
-            if not all(isinstance(band[k], int) and band[k] >= 0 for k in band):
-                raise ValidationError("Employees and contract values are whole numbers, zero or more.")
-            cleaned.append(band)
-        if self.cleaned_data.get("method") == TamModel.Method.ACV_BY_BAND and not cleaned:
-            raise ValidationError("A contract value per size band needs at least one band.")
-        return sorted(cleaned, key=lambda b: b["min_employees"])
+
+class BandForm(forms.Form):
+    """One size band: from how many employees it starts, and the yearly contract value of such an account."""
+
+    min_employees = forms.IntegerField(
+        min_value=0,
+        label="From employees",
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "placeholder": "e.g. 250"}),
+    )
+    acv = AmountField(
+        min_value=0,
+        unit="usd",
+        label="Annual contract value",
+        widget=AmountInput(attrs={"class": "form-control form-control-sm", "placeholder": "e.g. $60,000"}),
+    )
+
+
+class BaseBandFormSet(forms.BaseFormSet):
+    """The TAM model's size bands as rows; stored as ``[{"min_employees": 0, "acv": 15000}, …]``, small to large.
+
+    Every row may be removed or left empty (a formset without initial forms), so ``initial`` only fills the
+    rows shown; ``required`` (the contract-value-per-band method is chosen) asks for at least one band."""
+
+    def __init__(self, *args: Any, required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.required = required
+
+    def initial_form_count(self) -> int:
+        return 0
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return max(len(self.initial or []), 1)  # the saved bands, or one row to start from
+
+    def clean(self) -> None:
+        # Every row's problem is said at once: a start given twice is named even while another row is wrong.
+        starts: set[int] = set()
+        for form in self.forms:
+            start = getattr(form, "cleaned_data", {}).get("min_employees")
+            if not form.has_changed() or start is None:
+                continue
+            if start in starts:
+                form.add_error("min_employees", f"Another band starts at {start:,} employees too: give each its own.")
+            starts.add(start)
+        if self.required and not any(form.has_changed() for form in self.forms):
+            raise ValidationError("A contract value per size band needs at least one band: add one below.")
+
+    def bands(self) -> list[dict[str, int]]:
+        rows = [form.cleaned_data for form in self.forms if form.has_changed()]
+        return sorted(
+            ({"min_employees": r["min_employees"], "acv": r["acv"]} for r in rows), key=lambda b: b["min_employees"]
+        )
+
+
+BandFormSet = forms.formset_factory(BandForm, formset=BaseBandFormSet, extra=0)
 
 
 # --- Territory designs ------------------------------------------------------------------------------------
@@ -144,17 +209,32 @@ def territory_design_list(request: HttpRequest) -> HttpResponse:
 def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
     design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
     territories = design.territories.all()
+    leaves = territories.filter(level="territory")
     forms_ = {
         "territory_form": TerritoryForm(prefix="t"),
-        "rule_form": RuleForm(prefix="r"),
+        "rule_form": RuleForm(prefix="r", user=request.user, territories=leaves),
         "rep_form": RepForm(prefix="p"),
     }
     forms_["territory_form"].fields["parent"].queryset = territories.exclude(level="territory")
-    forms_["rule_form"].fields["territory"].queryset = territories.filter(level="territory")
-    forms_["rep_form"].fields["territory"].queryset = territories.filter(level="territory")
+    forms_["rep_form"].fields["territory"].queryset = leaves
     if request.method == "POST":
         require_leader(request, "change a territory design")
-        return _design_post(request, design, territories)
+        if request.POST.get("action") != "rule":
+            return _design_post(request, design, territories)
+        # A rule that cannot be added comes back with what was entered (the named accounts too), and why.
+        form = RuleForm(request.POST, prefix="r", user=request.user, territories=leaves)
+        if form.is_valid():
+            try:
+                territory_services.rule_create(
+                    design=design, territory=form.cleaned_data["territory"], **form.conditions()
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                where = "before the others" if form.cleaned_data.get("first") else "at the end of the list"
+                messages.success(request, f"Rule added {where}. {_placement_follows(design)}")
+                return redirect(design)
+        forms_["rule_form"] = form
     icp = icp_current(request.user, design.plan)
     model = tam_model_default(design.plan)
     stats = territory_stats(design, icp if icp and icp.scored_at else None, model) if design.applied_at else {}
@@ -170,7 +250,7 @@ def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "design": design,
             "tree": tree,
             "balance": territory_services.balance(leaves),
-            "rules": design.rules.select_related("territory") if request.user.is_leader else [],
+            "rules": _rules_with_names(design, request.user) if request.user.is_leader else [],
             "model": model,
             "icp": icp,
             **forms_,
@@ -188,6 +268,50 @@ def _placement_follows(design: TerritoryDesign) -> str:
     return "The accounts are placed again with the new rules in a moment."
 
 
+def _rules_with_names(design: TerritoryDesign, user: User) -> list[Any]:
+    """The design's rules, each with ``named``: its named accounts' names (one query for all the rules)."""
+    rules = list(design.rules.select_related("territory"))
+    ids = {int(i) for rule in rules for i in rule.accounts}
+    names = dict(accounts_visible_to(user).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    for rule in rules:
+        rule.named = sorted(names[int(i)] for i in rule.accounts if int(i) in names)
+        rule.named_missing = sum(1 for i in rule.accounts if int(i) not in names)
+    return rules
+
+
+def rule_account_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: accounts the leader sees whose name holds the text typed, to name in a rule (chosen ones left out)."""
+    design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
+    require_leader(request, "change a territory design")
+    text = request.GET.get("account_q", "").strip()
+    chosen = [int(v) for v in request.GET.getlist("r-accounts") if v.isdigit()]
+    results = []
+    if len(text) >= 2:
+        results = list(
+            accounts_visible_to(request.user)
+            .filter(name__icontains=text)
+            .exclude(pk__in=chosen)
+            .order_by("name", "pk")
+            .only("pk", "name", "city", "state")[:_SEARCH_LIMIT]
+        )
+    context = {"design": design, "text": text, "results": results, "limit": _SEARCH_LIMIT, "excluded": bool(chosen)}
+    return render(request, "segmentation/partials/rule_account_results.html", context)
+
+
+_SEARCH_LIMIT = 8
+
+
+def rule_account_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: the chip of one account chosen for a rule (its hidden id input inside), and the search cleared."""
+    design = get_object_or_404(territory_designs_visible_to(request.user), pk=pk)
+    require_leader(request, "change a territory design")
+    chosen = request.GET.get("account", "")
+    if not chosen.isdigit():
+        raise Http404("No such account.")
+    account = get_object_or_404(accounts_visible_to(request.user).only("pk", "name"), pk=chosen)
+    return render(request, "segmentation/partials/rule_account_chosen.html", {"design": design, "a": account})
+
+
 def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any) -> HttpResponse:
     action = request.POST.get("action")
     try:
@@ -199,16 +323,6 @@ def _design_post(request: HttpRequest, design: TerritoryDesign, territories: Any
                 messages.success(request, f"{form.cleaned_data['level'].capitalize()} added.")
             else:
                 messages.error(request, "Give the territory a level and a name.")
-        elif action == "rule":
-            form = RuleForm(request.POST, prefix="r")
-            form.fields["territory"].queryset = territories
-            if form.is_valid():
-                territory_services.rule_create(
-                    design=design, territory=form.cleaned_data["territory"], **form.conditions()
-                )
-                messages.success(request, f"Rule added at the end of the list. {_placement_follows(design)}")
-            else:
-                messages.error(request, "Choose the territory the rule sends accounts to.")
         elif action == "rep":
             form = RepForm(request.POST, prefix="p")
             form.fields["territory"].queryset = territories
@@ -243,10 +357,16 @@ def tam_overview(request: HttpRequest) -> HttpResponse:
         return render(request, "segmentation/tam_overview.html", {"plan": None})
     model = tam_model_default(plan) if request.user.is_leader else plan.tam_models.order_by("pk").first()
     form = TamModelForm(request.POST or None, instance=model)
+    # The saved bands fill the rows shown; a posted row is read on its own (a row removed sends nothing).
+    saved = model.bands if model and request.method != "POST" else None
+    bands = BandFormSet(request.POST or None, initial=saved, prefix="bands")
     if request.method == "POST":
         require_leader(request, "size the market")
-        if form.is_valid():
-            form.save()
+        bands.required = form.is_valid() and form.cleaned_data["method"] == TamModel.Method.ACV_BY_BAND
+        if form.is_valid() and bands.is_valid():
+            model = form.save(commit=False)
+            model.bands = bands.bands()
+            model.save()
             icp = icp_current(request.user, plan)
             job, _created = job_start(
                 kind="tam_run",
@@ -260,7 +380,11 @@ def tam_overview(request: HttpRequest) -> HttpResponse:
             )
             return redirect(job)
     runs = tam_runs_visible_to(request.user).filter(plan=plan)[:20]
-    return render(request, "segmentation/tam_overview.html", {"plan": plan, "form": form, "runs": runs, "model": model})
+    return render(
+        request,
+        "segmentation/tam_overview.html",
+        {"plan": plan, "form": form, "bands": bands, "runs": runs, "model": model},
+    )
 
 
 def _funnel(run: TamRun) -> str:
@@ -271,6 +395,7 @@ def _funnel(run: TamRun) -> str:
             x=[float(v) for v in values],
             text=[usd(v) for v in values],
             textinfo="text",
+            hovertemplate="%{y}: %{text}<extra></extra>",
             marker={"color": ["#6c757d", "#0d6efd", "#198754"]},
         )
     )
@@ -289,7 +414,7 @@ def _treemap(rows: list[TamBreakdown]) -> str:
             branchvalues="total",
             texttemplate="%{label}<br>%{customdata}",
             customdata=[usd(v) for v in verticals.values()] + [usd(r.tam) for r in rows],
-            hovertemplate="%{label}: $%{value:,.0f}<extra></extra>",
+            hovertemplate="%{label}: %{customdata}<extra></extra>",
         )
     )
     return chart_html(figure, height=420)
@@ -297,11 +422,19 @@ def _treemap(rows: list[TamBreakdown]) -> str:
 
 def _bars(rows: list[TamBreakdown]) -> str:
     figure = go.Figure()
-    figure.add_bar(name="TAM", x=[r.key for r in rows], y=[float(r.tam) for r in rows], marker_color="#adb5bd")
-    figure.add_bar(name="SAM", x=[r.key for r in rows], y=[float(r.sam) for r in rows], marker_color="#0d6efd")
-    figure.add_bar(name="SOM", x=[r.key for r in rows], y=[float(r.som) for r in rows], marker_color="#198754")
+    for name, color in (("TAM", "#adb5bd"), ("SAM", "#0d6efd"), ("SOM", "#198754")):
+        values = [float(getattr(r, name.lower())) for r in rows]
+        figure.add_bar(
+            name=name,
+            x=[r.key for r in rows],
+            y=values,
+            marker_color=color,
+            customdata=[usd(v) for v in values],
+            hovertemplate=f"%{{x}}: %{{customdata}}<extra>{name}</extra>",
+        )
     figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text="$ per year", tickformat="$~s")
+    figure.update_xaxes(title_text="Employees")
+    figure.update_yaxes(title_text="$ per year", **money_axis(float(r.tam) for r in rows))
     return chart_html(figure, height=300)
 
 
@@ -379,14 +512,20 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     territories = territories_visible_to(request.user).filter(design__status="published")
     scope = request.GET.get("territory", "")
     rank_field = "rank_territory"
+    refused = []  # filters asked for that are not applied, said on the page (see partials/filter_refused.html)
     if scope:
-        chosen = territories.filter(pk=scope).first()
+        chosen = territories.filter(pk=scope).first() if scope.isdigit() else None
         if chosen is not None:
             field = {"territory": "territory_id", "area": "area_id", "region": "region_id"}[chosen.level]
             qs = qs.filter(**{field: chosen.pk})
             rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
-    if request.GET.get("tier") in Tier.values:
-        qs = qs.filter(tier=request.GET["tier"])
+        else:
+            refused.append("You can't see that territory; the “Territory” filter was not applied.")
+    tier = request.GET.get("tier", "")
+    if tier in Tier.values:
+        qs = qs.filter(tier=tier)
+    elif tier:
+        refused.append(f"“{tier}” is not a tier (A, B, C or D); the “Tier” filter was not applied.")
     search = request.GET.get("q", "").strip()
     if search:
         qs = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search))
@@ -413,6 +552,7 @@ def my_territory(request: HttpRequest) -> HttpResponse:
             "tiers": Tier.choices,
             "can_run": inputs is not None,
             "has_run": plan is not None and plan.priority_runs.exists(),
+            "refused_filters": refused,
         },
     )
 

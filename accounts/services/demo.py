@@ -17,7 +17,7 @@ from accounts.models import Lifecycle, Ownership
 from accounts.services.imports import account_import_create, accounts_import_run, mapping_clean, mapping_from_headers
 from accounts.services.verticals import industry_mappings_refresh
 from salesplan.models import JobRun
-from salesplan.services.demo import demo_rep_states
+from salesplan.services.demo import DEMO_PRIOR_YEAR_REVENUE, demo_rep_states
 
 _BLOCK = 5_000  # companies per random block: block k is the same whatever the total asked for
 
@@ -83,9 +83,11 @@ def _demo_block(seed: int, block: int, size: int) -> dict[str, np.ndarray]:
     public = (revenue > 1e9) & (rng.random(size) < 0.65) | (revenue > 2.5e8) & (rng.random(size) < 0.12)
     founded = np.clip(2025 - np.round(rng.lognormal(np.log(22), 0.75, size=size)), 1850, 2024).astype(int)
     lifecycle = rng.choice(3, size=size, p=[0.82, 0.14, 0.04])
-    # Category spend: 0.2% to 1.5% of revenue; customers buy 5% to 90% of it from us.
-    wallet = np.round(revenue * rng.uniform(0.002, 0.015, size=size), -2)
-    share = rng.beta(2, 3.5, size=size) * 0.9 + 0.05
+    # Category spend (wallet): 0.1% to 0.5% of revenue. A customer buys 5% to 95% of it from us, less the
+    # larger it is (a large company spreads its spend over several suppliers): about 40% of a $15M
+    # company's spend, 15% of a $1B one's. ``_demo_companies`` scales both to the plan's prior-year revenue.
+    wallet = revenue * rng.uniform(0.001, 0.005, size=size)
+    share = np.clip((rng.beta(2, 3.5, size=size) * 0.9 + 0.05) * (revenue / 15e6) ** -0.25, 0.02, 0.95)
     return {
         "industry": industry,
         "city": city,
@@ -95,7 +97,7 @@ def _demo_block(seed: int, block: int, size: int) -> dict[str, np.ndarray]:
         "founded": founded,
         "lifecycle": lifecycle,
         "wallet": wallet,
-        "current_sales": np.round(wallet * share, -2),
+        "current_sales": wallet * share,
         "prefix": rng.integers(0, len(PREFIXES), size=size),
         "surname": rng.integers(0, len(_SURNAMES), size=(size, 2)),
         "pattern": rng.choice(3, size=size, p=[0.6, 0.25, 0.15]),
@@ -105,15 +107,33 @@ def _demo_block(seed: int, block: int, size: int) -> dict[str, np.ndarray]:
     }
 
 
-def _demo_companies(*, companies: int, seed: int) -> Iterator[dict[str, Any]]:
-    """Yield ``companies`` unique company records, the same ones for the same seed."""
+def _demo_scale(blocks: list[dict[str, np.ndarray]], sizes: list[int], our_sales: int) -> float:
+    """The factor that makes our sales to the customers among the first ``sizes`` rows of each block add up
+    to ``our_sales``; wallets are scaled with them, so every customer's share of wallet stays as drawn.
+    At the default 20,000 companies it is close to 1; a smaller demo market gets larger spenders."""
+    customer = _LIFECYCLES.index(Lifecycle.CUSTOMER)
+    total = sum(
+        float(data["current_sales"][:size][data["lifecycle"][:size] == customer].sum())
+        for data, size in zip(blocks, sizes, strict=True)
+    )
+    return our_sales / total if total else 0.0
+
+
+_LIFECYCLES = [Lifecycle.PROSPECT, Lifecycle.CUSTOMER, Lifecycle.FORMER]
+
+
+def _demo_companies(*, companies: int, seed: int, our_sales: int = DEMO_PRIOR_YEAR_REVENUE) -> Iterator[dict[str, Any]]:
+    """Yield ``companies`` unique company records, the same ones for the same seed and size; our sales to
+    the customers among them add up to ``our_sales`` (to the nearest $100 a customer)."""
     names: set[str] = set()
     domains: set[str] = set()
-    lifecycles = [Lifecycle.PROSPECT, Lifecycle.CUSTOMER, Lifecycle.FORMER]
+    blocks = [_demo_block(seed, block, _BLOCK) for block in range((companies + _BLOCK - 1) // _BLOCK)]
+    sizes = [min(_BLOCK, companies - k * _BLOCK) for k in range(len(blocks))]
+    scale = _demo_scale(blocks, sizes, our_sales)
     produced = 0
-    for block in range((companies + _BLOCK - 1) // _BLOCK):
-        size = min(_BLOCK, companies - produced)
-        data = _demo_block(seed, block, _BLOCK)
+    for data, size in zip(blocks, sizes, strict=True):
+        wallets = np.maximum(np.round(data["wallet"] * scale, -2), 100)
+        sales = np.minimum(np.round(data["current_sales"] * scale, -2), wallets)
         for i in range(size):
             industry, _share, _rpe, words = INDUSTRIES[data["industry"][i]]
             word = words[data["word"][i]]
@@ -137,7 +157,7 @@ def _demo_companies(*, companies: int, seed: int) -> Iterator[dict[str, Any]]:
             domains.add(domain)
             legal = LEGAL_SUFFIXES[data["legal"][i]][0]
             public = bool(data["public"][i])
-            lifecycle = lifecycles[data["lifecycle"][i]]
+            lifecycle = _LIFECYCLES[data["lifecycle"][i]]
             missing_rev, missing_emp, missing_ind = data["missing"][i]
             yield {
                 "name": f"{base} {legal}" if not public else f"{base} Corp.",
@@ -154,8 +174,9 @@ def _demo_companies(*, companies: int, seed: int) -> Iterator[dict[str, Any]]:
                 "ticker": _slug(base)[:4].upper() if public else "",
                 "founded_year": int(data["founded"][i]),
                 "lifecycle": lifecycle,
-                "wallet": int(data["wallet"][i]) if not missing_rev else None,
-                "current_sales": int(data["current_sales"][i]) if lifecycle == Lifecycle.CUSTOMER else None,
+                # Without a revenue nobody knows its category spend; our own sales to it we always know.
+                "wallet": int(wallets[i]) if not missing_rev else None,
+                "current_sales": int(sales[i]) if lifecycle == Lifecycle.CUSTOMER else None,
             }
             produced += 1
 
@@ -171,8 +192,9 @@ DEMO_COLUMNS = {  # CSV header -> account field: the demo market comes in throug
 def accounts_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = None) -> dict[str, int]:
     """Generate the demo market as a CSV and import it with the account importer, reporting progress.
 
-    Matching is by domain, so a re-run leaves every company unchanged; each company goes to the demo
-    rep covering its state.
+    Matching is by domain, so a re-run of the same size leaves every company unchanged (a different size
+    recalibrates our sales and the wallets, see ``_demo_scale``); each company goes to the demo rep
+    covering its state.
     """
     state_owner = {state: username for username, states in demo_rep_states().items() for state in states}
     with tempfile.TemporaryDirectory() as folder:

@@ -298,19 +298,20 @@ def _contacts(plan: AccountPlan, rep: User, manager: User | None, today: dt.date
 def _growth(
     plan: AccountPlan, rep: User, manager: User | None, today: dt.date, account: Account, *, index: int
 ) -> None:
-    # Targets a rep would set for a year: a slice of the spend left to win (a different slice per plan), not all.
-    room = min(max((account.wallet or 0) - (account.current_sales or 0), 200_000), 12_000_000)
+    # Targets a rep would set for a year: a slice of the spend left to win (a different slice per plan), never
+    # more than that room, so the plan's figures agree with the account's wallet and our sales to it.
+    room = max((account.wallet or 0) - (account.current_sales or 0), 0)
     share = (0.12, 0.2, 0.08, 0.15, 0.1, 0.25, 0.18, 0.06)[index % 8]
     first = PlanObjective.objects.create(
         plan=plan,
         title="Service contract for all packaging lines",
-        target=round(room * share * 0.4, -3),
+        target=_target(room * share * 0.4),
         due=today + dt.timedelta(days=120),
     )
     PlanObjective.objects.create(
         plan=plan,
         title="Equip the two new plants",
-        target=round(room * share * 0.6, -3),
+        target=_target(room * share * 0.6),
         due=today + dt.timedelta(days=270),
     )
     PlanAction.objects.bulk_create(
@@ -343,6 +344,11 @@ def _growth(
             ),
         ]
     )
+
+
+def _target(amount: float) -> int:
+    """A target as a rep writes it: to the thousand dollars, to the hundred below $10,000."""
+    return int(round(amount, -3) if amount >= 10_000 else round(amount, -2))
 
 
 def _backdate(plan: AccountPlan, *, days: int) -> None:

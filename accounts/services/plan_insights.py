@@ -182,7 +182,7 @@ def _wallet_findings(target: int, wallet: int | None, current_sales: int | None)
     before, after = sales * 100 / wallet, (sales + target) * 100 / wallet
     return [
         Finding(
-            "info", f"Won, these objectives take our share of its category spend from {before:.0f} % to {after:.0f} %."
+            "info", f"Won, these objectives take our share of its category spend from {before:.0f}% to {after:.0f}%."
         )
     ]
 
@@ -197,9 +197,7 @@ def competition_findings(competitors: Sequence[PlanCompetitor], our_share_pct: f
             findings.append(Finding("warning", f"No answer to {competitor.name} yet: say how we win against it."))
     shares = sum(c.share_pct or 0 for c in competitors) + (our_share_pct or 0)
     if shares > 100:
-        findings.append(
-            Finding("warning", f"Shares add up to {shares:.0f} % with ours: check the competitors' shares.")
-        )
+        findings.append(Finding("warning", f"Shares add up to {shares:.0f}% with ours: check the competitors' shares."))
     return findings
 
 

@@ -41,6 +41,11 @@ DEMO_TEAMS: list[dict[str, Any]] = [
     },
 ]
 DEMO_LEADER = ("leader", "Dana", "Whitfield", "VP Sales")
+DEMO_EMAIL_DOMAIN = "demo.salesplan.test"  # every demo person's address: how the demo is recognised
+# The demo company's figures: the market the seeders build is calibrated to them (our sales to the demo
+# customers add up to the prior-year revenue), so the numbers a leader reads agree with each other.
+DEMO_PRIOR_YEAR_REVENUE = 100_000_000
+DEMO_REVENUE_TARGET = 130_000_000
 
 
 def demo_seeder_register(*, name: str, seeder: DemoSeeder) -> None:
@@ -81,7 +86,7 @@ def _demo_user(
             "role": role,
             "title": title,
             "team": team,
-            "email": f"{username}@demo.salesplan.test",
+            "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
         },
     )
     if created:
@@ -110,8 +115,8 @@ def demo_seed_org() -> dict[str, Any]:
             "fiscal_year_start": dt.date(year, 1, 1),
             "fiscal_year_end": dt.date(year, 12, 31),
             "status": StrategyPlan.Status.PUBLISHED,
-            "revenue_target": Decimal("130000000"),
-            "prior_year_revenue": Decimal("100000000"),
+            "revenue_target": Decimal(DEMO_REVENUE_TARGET),
+            "prior_year_revenue": Decimal(DEMO_PRIOR_YEAR_REVENUE),
             "strategic_growth_threshold": Decimal("250000"),
             "created_by": leader,
             "summary": "Grow revenue 30% by winning mid-market manufacturers and expanding wallet share "
@@ -119,6 +124,13 @@ def demo_seed_org() -> dict[str, Any]:
         },
     )
     return {"people_created": people_created, "plans_created": int(plan_created)}
+
+
+def demo_is_loaded() -> bool:
+    """Whether the demo organisation exists (its sales leader, by the demo's e-mail address, so a real
+    person named "leader" is not taken for it): the rule ``seed_demo --once`` and the pages that offer to
+    load the demo share."""
+    return User.objects.filter(username=DEMO_LEADER[0], email=f"{DEMO_LEADER[0]}@{DEMO_EMAIL_DOMAIN}").exists()
 
 
 def demo_seed(*, companies: int = 20_000, seed: int = 42, job: JobRun | None = None) -> dict[str, Any]:

@@ -35,16 +35,32 @@ def sort_header(context: dict[str, Any], key: str, label: str, align: str = "") 
     )
 
 
+_COMPACT_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
 @register.filter
 def usd(value: Any) -> str:
-    """Whole dollars in a compact form: $1.2B, $36.9M, $850K, $900; an unknown figure shows a dash."""
+    """Whole dollars in a compact form: $1.5B, $36.9M, $250K, $900 (a round figure drops its “.0”, and a
+    figure that rounds up to the next unit takes it: $999,960 is $1M, not $1,000.0K); unknown shows a dash."""
     if value is None or value == "":
         return "—"
     amount = float(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(amount) >= limit:
-            return f"${amount / limit:,.1f}{suffix}"
-    return f"${amount:,.0f}"
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    for limit, suffix in _COMPACT_UNITS:
+        if amount >= limit * 0.99995:
+            figure = f"{amount / limit:,.1f}".removesuffix(".0")
+            return f"{sign}${figure}{suffix}"
+    return f"{sign}${amount:,.0f}"
+
+
+@register.filter
+def usd_full(value: Any) -> str:
+    """Whole dollars in full, for figures a person types or checks to the dollar: $250,000."""
+    if value is None or value == "":
+        return "—"
+    amount = round(float(value))
+    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 
 
 @register.filter
@@ -56,10 +72,27 @@ def num(value: Any) -> str:
 
 
 @register.filter
+def year(value: Any) -> str:
+    """A year as people write it, never with a thousands separator (2002, not 2,002)."""
+    if value is None or value == "":
+        return "—"
+    return str(int(value))
+
+
+@register.filter
 def pct(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
     return f"{float(value):.{int(digits)}f}%"
+
+
+MEASURES = {"usd": usd, "count": num, "year": year}
+
+
+@register.filter
+def measure(value: Any, unit: str) -> str:
+    """``value`` shown in its unit ("usd", "count" or "year", as segmentation.scoring.RANGE_FIELDS name them)."""
+    return MEASURES.get(unit, num)(value)
 
 
 @register.filter

@@ -65,7 +65,7 @@ def test_leader_creates_a_plan_in_the_browser_form(client, org):
     assert response.status_code == 302
     assert response["Location"] == plan.get_absolute_url()
     page = client.get(plan.get_absolute_url()).content.decode()
-    assert "$130.0M" in page
+    assert "$130M" in page
     assert "30.0%" in page
     assert "Grow mid-market." in page
 

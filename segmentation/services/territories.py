@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Vertical
@@ -52,10 +53,20 @@ def territory_rep_set(*, territory: Territory, rep: User, role: str = TerritoryR
     return assignment
 
 
-def rule_create(*, design: TerritoryDesign, territory: Territory, **conditions: Any) -> AssignmentRule:
+@transaction.atomic
+def rule_create(
+    *, design: TerritoryDesign, territory: Territory, first: bool = False, **conditions: Any
+) -> AssignmentRule:
+    """A rule at the end of the design's list, or before every other one (``first``: e.g. named accounts,
+    which a broader rule above them would otherwise place elsewhere)."""
     if territory.design_id != design.pk or territory.level != Territory.Level.TERRITORY:
         raise ValidationError("A rule sends accounts to a territory of the same design.")
     position = conditions.pop("position", None)
+    if first and position is None:
+        lowest = design.rules.order_by("position").values_list("position", flat=True).first()
+        if lowest is not None:
+            design.rules.update(position=F("position") + 10)  # room before the first rule
+            position = lowest
     if position is None:
         position = (design.rules.order_by("-position").values_list("position", flat=True).first() or 0) + 10
     rule = AssignmentRule(design=design, territory=territory, position=position, **conditions)

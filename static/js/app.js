@@ -33,3 +33,47 @@ document.addEventListener("toggle", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// Rows of a Django formset added in the page: <button data-formset-add="PREFIX"> appends the
+// <template id="PREFIX-empty"> (the formset's empty_form, "__prefix__" standing for its index) to
+// [data-formset-body="PREFIX"] and counts it in PREFIX-TOTAL_FORMS.
+document.addEventListener("click", (event) => {
+  const add = event.target.closest("[data-formset-add]");
+  if (!add) return;
+  const prefix = add.dataset.formsetAdd;
+  const total = document.getElementById(`id_${prefix}-TOTAL_FORMS`);
+  const template = document.getElementById(`${prefix}-empty`);
+  const body = document.querySelector(`[data-formset-body="${prefix}"]`);
+  if (!total || !template || !body) return;
+  const index = Number(total.value);
+  body.insertAdjacentHTML("beforeend", template.innerHTML.replaceAll("__prefix__", String(index)));
+  total.value = String(index + 1);
+  const first = body.lastElementChild && body.lastElementChild.querySelector("input:not([type=hidden]), textarea, select");
+  if (first) first.focus();
+});
+
+// <button data-remove> takes its [data-removable] element out of the page: a formset row never saved (the
+// formset skips the index it leaves out), or a chosen item whose hidden input goes with it.
+document.addEventListener("click", (event) => {
+  const remove = event.target.closest("[data-remove]");
+  if (!remove) return;
+  const item = remove.closest("[data-removable]");
+  if (item) item.remove();
+});
+
+// An ICP criterion shows the inputs its kind uses: elements marked data-kinds="range category" are shown
+// for those kinds (and for a new row whose kind is not chosen yet), hidden but still sent otherwise.
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (!select.name || !select.name.endsWith("-kind")) return;
+  const row = select.closest("[data-criterion]");
+  if (!row) return;
+  row.querySelectorAll("[data-kinds]").forEach((element) => {
+    element.classList.toggle("d-none", Boolean(select.value) && !element.dataset.kinds.split(" ").includes(select.value));
+  });
+});
+
+// A search box inside a bigger form (data-enter-stays): Enter searches, it does not submit the form.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.closest && event.target.closest("[data-enter-stays]")) event.preventDefault();
+});

@@ -6,8 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from salesplan.models import User
-from salesplan.services.demo import DEMO_LEADER, demo_seed
+from salesplan.services.demo import demo_is_loaded, demo_seed
 
 
 class Command(BaseCommand):
@@ -19,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Do nothing if the demo organisation already exists.")
 
     def handle(self, *args: object, companies: int, seed: int, once: bool, **options: object) -> None:
-        if once and User.objects.filter(username=DEMO_LEADER[0]).exists():
+        if once and demo_is_loaded():
             self.stdout.write("Demo data already there (--once): nothing to do.")
         else:
             started = time.monotonic()
