@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from salesplan.models import StrategyPlan, User
 from salesplan.services.freshness import input_versions
+from salesplan.templatetags.salesplan_tags import usd
 from segmentation.models import IdealCustomerProfile, TamBreakdown, TamModel, TamRun
 from segmentation.services.refresh import tam_depends
 
@@ -175,7 +176,7 @@ def tam_run(
             for r in rows
             if r[0] != "total"
         )
-    progress(100, f"TAM {run.tam:,.0f} · SAM {run.sam:,.0f} · SOM {run.som:,.0f}")
+    progress(100, f"TAM {usd(run.tam)} · SAM {usd(run.sam)} · SOM {usd(run.som)}")
     return run
 
 
