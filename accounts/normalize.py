@@ -110,7 +110,9 @@ GROUPING_PATTERNS = {sep: f"(?:^|[0-9])\\{sep}(?![0-9]{{3}}(?:[^0-9]|$))" for se
 _GROUPING = {sep: re.compile(pattern) for sep, pattern in GROUPING_PATTERNS.items()}
 _NUMBER = re.compile(r"[0-9.]*")
 _YEAR = re.compile(r"[0-9]{4}(\.0+)?")
-MAX_AMOUNT = 10**15  # beyond any real company, and beyond what we store
+# Beyond any real company: a larger amount reads as MAX_AMOUNT, which the importer refuses as a wrong
+# unit (the cell is never stored, and never taken for an unreadable one).
+MAX_AMOUNT = 10**15
 
 _APOSTROPHES = re.compile(r"['’‘]")
 _PUNCTUATION = re.compile(r"[.,;:!?\"“”()\[\]{}/\\|@#*+=~^`<>_-]")
@@ -182,7 +184,7 @@ def compact_amount(text: str, decimal: str = ".") -> str:
 
 
 def _amount(raw: str | None, unit: int, decimal: str) -> tuple[Decimal, bool] | None:
-    """(absolute amount, negative?) of a cell, or None if it is blank or not an amount."""
+    """(absolute amount, at most MAX_AMOUNT; negative?) of a cell, or None if it is blank or not an amount."""
     if clean_text(raw) is None or looks_like_date(raw):
         return None
     compact = compact_amount(raw, decimal)
@@ -197,7 +199,7 @@ def _amount(raw: str | None, unit: int, decimal: str) -> tuple[Decimal, bool] | 
     scale = compact[len(number) :].rstrip(".")
     if not number.replace(".", "") or number.count(".") > 1 or (scale and scale not in SCALE):
         return None
-    return Decimal(number) * (SCALE[scale] if scale else unit), negative
+    return min(Decimal(number) * (SCALE[scale] if scale else unit), Decimal(MAX_AMOUNT)), negative
 
 
 def parse_money(raw: str | None, unit: int = 1, *, decimal: str = ".") -> int | None:
@@ -206,15 +208,13 @@ def parse_money(raw: str | None, unit: int = 1, *, decimal: str = ".") -> int | 
     if parsed is None:
         return None
     amount = parsed[0].to_integral_value(rounding="ROUND_HALF_UP")
-    if amount >= MAX_AMOUNT:
-        return None
     return -int(amount) if parsed[1] else int(amount)
 
 
 def parse_count(raw: str | None, *, decimal: str = ".") -> int | None:
     """A whole, non-negative count such as employees: "1,234", "12k"; "12.5" is not a count."""
     parsed = _amount(raw, 1, decimal)
-    if parsed is None or parsed[1] or parsed[0] != parsed[0].to_integral_value() or parsed[0] >= MAX_AMOUNT:
+    if parsed is None or parsed[1] or parsed[0] != parsed[0].to_integral_value():
         return None
     return int(parsed[0])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pycountry
@@ -18,29 +19,40 @@ class ImportField:
     max_length: int = 0
 
 
+# Synonyms in English first, then the German and French headers European exports carry.
 FIELDS: tuple[ImportField, ...] = (
     ImportField("name", "Company name", "text",
                 ("company", "companyname", "name", "accountname", "account", "organization", "organisation",
-                 "business", "businessname", "legalname", "firm"), 255),
+                 "business", "businessname", "legalname", "firm",
+                 "firma", "firmenname", "unternehmen", "societe", "entreprise", "raisonsociale", "empresa"), 255),
     ImportField("domain", "Domain", "domain", ("domain", "companydomain", "domainname", "emaildomain")),
     ImportField("website", "Website", "website", ("website", "url", "web", "homepage", "site", "websiteurl",
-                                                  "companywebsite", "webaddress", "homepageurl"), 500),
+                                                  "companywebsite", "webaddress", "homepageurl", "webseite",
+                                                  "internetseite", "siteweb", "siteinternet"), 500),
     ImportField("industry", "Industry", "text", ("industry", "vertical", "industrygroup", "subindustry",
-                                                 "category", "categorycode", "categoryname"), 150),
+                                                 "category", "categorycode", "categoryname", "branche",
+                                                 "secteurdactivite"), 150),
     ImportField("annual_revenue", "Annual revenue", "money",
-                ("revenue", "revenues", "annualrevenue", "revenueusd", "sales", "turnover", "totalrevenue")),
+                ("revenue", "revenues", "annualrevenue", "revenueusd", "sales", "turnover", "totalrevenue",
+                 "umsatz", "jahresumsatz", "umsatzerlose", "chiffredaffaires")),
     ImportField("employees", "Employees", "count",
                 ("employees", "numberofemployees", "numofemployees", "noofemployees", "employeecount", "headcount",
-                 "workers", "staff", "fte", "ftes", "totalemployees")),
-    ImportField("country", "Country", "country", ("country", "countrycode", "hqcountry", "headquarterscountry")),
+                 "workers", "staff", "fte", "ftes", "totalemployees", "mitarbeiter", "beschaftigte",
+                 "effectif", "effectifs")),
+    ImportField("country", "Country", "country",
+                ("country", "countrycode", "hqcountry", "headquarterscountry", "land", "pays")),
     ImportField("state", "State / region", "state",
                 ("state", "statecode", "province", "provincecode", "stateprovince", "headquartersstate", "hqstate",
-                 "stateorprovince", "region", "regioncode"), 100),
-    ImportField("city", "City", "text", ("city", "town", "headquarterscity", "hqcity"), 120),
-    ImportField("postal_code", "Postal code", "text", ("zip", "zipcode", "postalcode", "postcode"), 20),
+                 "stateorprovince", "bundesland", "kanton", "region", "regioncode"), 100),
+    ImportField("city", "City", "text", ("city", "town", "headquarterscity", "hqcity", "ort", "stadt", "sitz", "ville"),
+                120),
+    ImportField("postal_code", "Postal code", "text",
+                ("zip", "zipcode", "postalcode", "postcode", "plz", "postleitzahl", "codepostal"), 20),
     ImportField("ownership", "Ownership", "ownership", ("ownership", "companytype", "publicprivate", "ownershiptype")),
     ImportField("ticker", "Ticker", "text", ("ticker", "symbol", "tickersymbol", "stockticker"), 12),
-    ImportField("founded_year", "Founded (year)", "year", ("founded", "yearfounded", "foundedyear", "established")),
+    ImportField("founded_year", "Founded (year)", "year",
+                ("founded", "yearfounded", "foundedyear", "established", "grundungsjahr", "gegrundet",
+                 "anneedecreation")),
     ImportField("lifecycle", "Lifecycle", "lifecycle",
                 ("lifecycle", "customerstatus", "accountstatus", "lifecyclestage")),
     ImportField("current_sales", "Our current annual sales", "money",
@@ -62,8 +74,9 @@ _UNIT_SUFFIXES = (
 
 
 def header_key(header: str) -> tuple[str, int | None]:
-    """A header as matched against synonyms, and the unit it names: "Revenues_M" -> ("revenues", 1e6)."""
-    text = header.strip().lower().lstrip("_- ")
+    """A header as matched against synonyms, and the unit it names: "Revenues_M" -> ("revenues", 1e6).
+    Accents are dropped ("Gründungsjahr" -> "grundungsjahr")."""
+    text = unicodedata.normalize("NFKD", header.strip().lower()).encode("ascii", "ignore").decode().lstrip("_- ")
     unit = None
     for pattern, scale in _UNIT_SUFFIXES:
         stripped = pattern.sub("", text)

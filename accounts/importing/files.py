@@ -264,7 +264,7 @@ def delimiter_detect(sample: str) -> str:
 
 
 _NUMBER_CELL = re.compile(
-    r"[-+(]?\s*(?:us\$|usd|eur|[$€£])?\s*([0-9][0-9.,' \u00a0\u202f]*[0-9]|[0-9])\s*[a-z%€$£.]{0,12}\)?"
+    r"[-+(]?\s*(?:us\$|usd|eur|[$€£])?\s*([0-9][0-9.,' \u00a0\u202f]*[0-9]|[0-9])[a-z%€$£. ]{0,16}\)?"
 )
 _DATE_CELL = re.compile(DATE_PATTERN)
 

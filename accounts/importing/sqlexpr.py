@@ -161,7 +161,7 @@ class PostgresRules:
         )
 
     def _amount(self, number: str, scale: str, unit: int) -> str:
-        """The absolute amount, or NULL, from step A's number and scale columns.
+        """The absolute amount, at most MAX_AMOUNT, or NULL, from step A's number and scale columns.
 
         A blank cell needs no test of its own: no blank token starts with a digit, so none has a number.
         """
@@ -169,22 +169,18 @@ class PostgresRules:
             f"replace({number}, '.', '') <> '' "
             f"AND length({number}) - length(replace({number}, '.', '')) <= 1 AND {scale} IN ('', {_SCALES})"
         )
-        return f"CASE WHEN {valid} THEN {number}::numeric * CASE {scale} WHEN '' THEN {int(unit)} {_SCALE_CASE} END END"
-
-    @staticmethod
-    def _below_max(amount: str) -> str:
-        """``amount`` if under MAX_AMOUNT, else NULL, naming ``amount`` once (LEAST skips a NULL)."""
-        return f"NULLIF(LEAST({amount}, {normalize.MAX_AMOUNT}), {normalize.MAX_AMOUNT})"
+        amount = f"{number}::numeric * CASE {scale} WHEN '' THEN {int(unit)} {_SCALE_CASE} END"
+        return f"CASE WHEN {valid} THEN LEAST({amount}, {normalize.MAX_AMOUNT}) END"
 
     def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
         number, scale, negative = parts
-        rounded = self._below_max(f"round({self._amount(number, scale, unit)})")
+        rounded = f"round({self._amount(number, scale, unit)})"
         return f"(CASE WHEN {negative} THEN -1 ELSE 1 END * {rounded})::bigint"
 
     def count(self, t: str, parts: tuple[str, str, str]) -> str:
         number, scale, negative = parts
         amount = self._amount(number, scale, 1)
-        return f"CASE WHEN NOT {negative} AND mod({amount}, 1) = 0 THEN {self._below_max(amount)}::bigint END"
+        return f"CASE WHEN NOT {negative} AND mod({amount}, 1) = 0 THEN ({amount})::bigint END"
 
     def year(self, t: str, latest: int) -> str:
         return (
