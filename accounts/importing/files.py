@@ -113,33 +113,40 @@ def _bom_encoding(head: bytes) -> str | None:
     return _utf16_without_bom(head[:4096])
 
 
-_NON_ASCII_LINE = re.compile(rb"[^\r\n]*[\x80-\xff][^\r\n]*")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
-def _scan(path: Path, cap: int = 64 * 1024) -> tuple[bool, bytes]:
-    """One pass over the file: is all of it UTF-8, and (if not) its first lines holding non-ASCII bytes."""
+def _utf8(path: Path) -> bool:
+    """Does the whole file decode as UTF-8 (checked in chunks)?"""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, lines, size = True, [], 0
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            for line in _NON_ASCII_LINE.findall(chunk) if size < cap else ():
-                lines.append(line)
-                size += len(line) + 1
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _non_ascii_lines(path: Path, cap: int = 64 * 1024) -> bytes:
+    """The file's first lines that hold a byte beyond ASCII, up to ``cap`` bytes: what the detector reads."""
+    lines: list[bytes] = []
+    size = 0
+    with path.open("rb") as handle:
+        while size < cap and (chunk := handle.read(_CHUNK)):
+            end = 0
+            for match in _NON_ASCII.finditer(chunk):
+                if match.start() < end:
+                    continue  # on the line just taken
+                start = max(chunk.rfind(b"\n", 0, match.start()), chunk.rfind(b"\r", 0, match.start())) + 1
+                ends = [i for i in (chunk.find(b"\n", match.start()), chunk.find(b"\r", match.start())) if i >= 0]
+                end = min(ends) if ends else len(chunk)
+                lines.append(chunk[start:end])
+                size += end - start + 1
                 if size >= cap:
                     break
-            if not utf8 and size >= cap:
-                break
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-    return utf8, b"\n".join(lines)
+    return b"\n".join(lines)
 
 
 # Punctuation that sits between letters in real names: apostrophes (O’Reilly) and the middle dot (l·l).
@@ -208,10 +215,9 @@ def encoding_detect(path: Path) -> str:
         head = handle.read(4096)
     if bom := _bom_encoding(head):
         return bom
-    utf8, sample = _scan(path)
-    if utf8:
+    if _utf8(path):
         return "utf-8"
-    for candidate in _single_byte(sample):
+    for candidate in _single_byte(_non_ascii_lines(path)):
         if encoding_error(path, candidate) is None:
             return candidate
     return "iso8859-1"  # decodes any byte

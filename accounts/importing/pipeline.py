@@ -360,20 +360,28 @@ class ImportPipeline:
         """(condition on x = imp_rows, a = imp_clean, r = imp_raw; problem) for one mapped column.
 
         Conditions exclude each other, so a cell gets one problem; problems.py says which refuse the row.
+        Each starts with a test of the read value alone (``x.… IS NULL``, ``x.… < 0``) that PostgreSQL
+        applies before joining, so a rule costs one pass over the few rows it can concern; the costly
+        date pattern sits in a CASE naming that value, which keeps it after the join.
         """
         spec, sql, t = FIELDS_BY_KEY[field], self.sql, f"a.t{index}"
         kind = "name" if field == "name" else spec.kind
         value = f"x.{ {'owner': 'owner_id', 'website': 'domain'}.get(field, field) }"
+        stored = "x.website" if field == "website" else value
         present = f"NOT ({sql.is_blank(t)})"
         artifact = sql.spreadsheet_error(t)
-        unread = f"{present} AND {value} IS NULL AND NOT {artifact}"
+        unread = f"{value} IS NULL AND {present} AND NOT {artifact}"
         if field == "website" and "domain" in self.columns:
             unread += f" AND ({sql.domain(t, f'a.u{index}')}) IS NULL"
         if kind in {"money", "count", "year"}:
-            dated, unread = f"{unread} AND {sql.is_date(t)}", f"{unread} AND NOT {sql.is_date(t)}"
-        rules = [(f"{present} AND {artifact}", "spreadsheet_error")]
+            date = f"(CASE WHEN {value} IS NULL THEN {sql.is_date(t)} ELSE false END)"
+            dated, unread = f"{unread} AND {date}", f"{unread} AND NOT {date}"
+        rules = [(f"{stored} IS NULL AND {present} AND {artifact}", "spreadsheet_error")]
         if field == "name":
-            rules += [(sql.is_blank(t), "required"), ("x.name IS NOT NULL AND x.name_key = ''", "no_letters")]
+            rules += [
+                (f"x.name IS NULL AND NOT ({present} AND {artifact})", "required"),
+                ("x.name_key = '' AND x.name IS NOT NULL", "no_letters"),
+            ]
         elif kind == "money":
             percent = f"r.c{index} LIKE '%%\\%%%%' ESCAPE '\\'"
             rules += [
@@ -390,32 +398,56 @@ class ImportPipeline:
         elif kind in {"domain", "website", "country", "lifecycle", "ownership", "owner"}:
             rules.append((unread, "unreadable"))
         if spec.max_length:
-            stored = "x.website" if field == "website" else value
             rules.append((f"length({stored}) > {spec.max_length}", "too_long"))
         return [(where, problem(code, field=field, kind=kind, max_length=spec.max_length)) for where, code in rules]
 
-    def _clear(self, field: str, where: str) -> None:
-        """Leave a value that only warned unknown: the row imports without it (the issue keeps the cell)."""
-        column = {"owner": "owner_id"}.get(field, field)
-        self._sql(
-            f"UPDATE {self.rows} SET {column} = NULL WHERE row_no IN (SELECT x.row_no FROM {self.rows} x "
-            f"JOIN {self.raw} r ON r.row_no = x.row_no JOIN {self.clean} a ON a.row_no = x.row_no WHERE {where})"
+    def _prefilter(self, field: str, index: int) -> str:
+        """What every problem of the column needs: a test of the read value alone, and (except for the
+        name, which must not be blank) a cell that is not blank; PostgreSQL applies both before joining."""
+        spec = FIELDS_BY_KEY[field]
+        value = f"x.{ {'owner': 'owner_id', 'website': 'domain'}.get(field, field) }"
+        stored = "x.website" if field == "website" else value
+        tests = [f"{value} IS NULL", f"{stored} IS NULL"]
+        if spec.kind in {"money", "count"}:
+            tests += [f"{value} < 0", f"{value} > {MAX_MONEY if spec.kind == 'money' else MAX_EMPLOYEES}"]
+        if spec.max_length:
+            tests.append(f"length({stored}) > {spec.max_length}")
+        if field == "name":
+            return "(" + " OR ".join([*tests, "x.name_key = ''"]) + ")"
+        return f"({' OR '.join(dict.fromkeys(tests))}) AND NOT ({self.sql.is_blank(f'a.t{index}')})"
+
+    def _check_column(self, field: str, index: int) -> None:
+        """One statement records every problem of one column (the first rule that holds, per cell); then
+        the values that only warned are cleared, so their rows import without them."""
+        rules = self._rules(field, index)
+        codes = " ".join(f"WHEN {where} THEN {n}" for n, (where, _found) in enumerate(rules))
+        found = (
+            f"SELECT x.row_no, r.c{index} AS cell, CASE {codes} END AS code FROM {self.rows} x "
+            f"JOIN {self.raw} r ON r.row_no = x.row_no JOIN {self.clean} a ON a.row_no = x.row_no "
+            f"WHERE {self._prefilter(field, index)}"
         )
+        reasons = " ".join(f"WHEN {n} THEN %s" for n in range(len(rules)))
+        kinds = " ".join(f"WHEN {n} THEN %s" for n in range(len(rules)))
+        count = self._sql(
+            f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
+            f"SELECT %s, p.row_no + 1, %s, COALESCE(substr(p.cell, 1, 300), ''), CASE p.code {reasons} END, "
+            f"CASE p.code {kinds} END FROM ({found}) p WHERE p.code IS NOT NULL",
+            [self.imp.pk, self.info.headers[index], *(f.reason for _w, f in rules), *(f.kind for _w, f in rules)],
+        )
+        warned = [str(n) for n, (_where, f) in enumerate(rules) if f.kind == WARNING]
+        if count and warned:
+            column = {"owner": "owner_id"}.get(field, field)
+            self._sql(
+                f"UPDATE {self.rows} SET {column} = NULL WHERE row_no IN "
+                f"(SELECT p.row_no FROM ({found}) p WHERE p.code IN ({', '.join(warned)}))"
+            )
 
     def check(self) -> int:
-        """Record every problem as an ImportIssue (one statement per rule); return how many rows are rejected.
-
-        An error rejects its row; a warning clears its value, and the row goes on without it.
-        """
+        """Record every problem as an ImportIssue (one statement per column); return how many rows are
+        rejected. An error rejects its row; a warning clears its value, and the row goes on without it."""
         self._sql(f"DELETE FROM {ISSUE} WHERE account_import_id = %s", [self.imp.pk])
         for field, index in self.columns.items():
-            for where, found in self._rules(field, index):
-                count = self._issue(
-                    column=field, value_sql=f"r.c{index}", where=where, reason_sql="%s", params=[found.reason],
-                    kind=found.kind,
-                )  # fmt: skip
-                if count and found.kind == WARNING:
-                    self._clear(field, where)
+            self._check_column(field, index)
         self._issue(
             column="",
             value_sql="r.extra",
