@@ -357,13 +357,9 @@ class ImportPipeline:
         )
 
     def _rules(self, field: str, index: int) -> list[tuple[str, Problem]]:
-        """(condition on x = imp_rows, a = imp_clean, r = imp_raw; problem) for one mapped column.
-
-        Conditions exclude each other, so a cell gets one problem; problems.py says which refuse the row.
-        Each starts with a test of the read value alone (``x.… IS NULL``, ``x.… < 0``) that PostgreSQL
-        applies before joining, so a rule costs one pass over the few rows it can concern; the costly
-        date pattern sits in a CASE naming that value, which keeps it after the join.
-        """
+        """(condition on x = imp_rows, a = imp_clean, r = imp_raw; problem) for one mapped column, in the
+        order they are tried: a cell gets the first that holds. problems.py says which refuse the row.
+        The costly date pattern runs only on cells whose value did not read."""
         spec, sql, t = FIELDS_BY_KEY[field], self.sql, f"a.t{index}"
         kind = "name" if field == "name" else spec.kind
         value = f"x.{ {'owner': 'owner_id', 'website': 'domain'}.get(field, field) }"

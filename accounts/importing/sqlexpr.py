@@ -97,7 +97,7 @@ class PostgresRules:
         """Is the cleaned cell an error value a spreadsheet wrote (#NAME?, ####, Err:502)?"""
         # The regular expression runs only on the few cells that start like one.
         return (
-            f"(CASE WHEN left({t}, 1) = '#' OR lower(left({t}, 4)) = 'err:' "
+            f"(CASE WHEN {t} LIKE '#%%' OR {t} ILIKE 'err:%%' "
             f"THEN lower({t}) ~ {_q(_SPREADSHEET_ERROR_RE)} ELSE false END)"
         )
 
