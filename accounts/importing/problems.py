@@ -55,7 +55,8 @@ _UNREADABLE = {
 }
 # Kinds whose unreadable value refuses the row (see the module docstring for why).
 _REFUSED_WHEN_UNREADABLE = {"lifecycle", "owner"}
-SPREADSHEET_ERROR = "is a spreadsheet error (a formula that failed), not a value"
+_MARK = "is a spreadsheet's error mark (a formula that failed, or #### for a column too narrow)"
+SPREADSHEET_ERROR = f"{_MARK}, not a value"
 DATE_IN_NUMBER = "is a date, not a number: the spreadsheet turned this number into a date"
 
 
@@ -63,7 +64,7 @@ def problem(code: str, *, field: str, kind: str, max_length: int = 0) -> Problem
     """The problem ``code`` in a cell of ``field`` (whose reading kind is ``kind``): how bad, and why."""
     if field == "name":
         reasons = {
-            "spreadsheet_error": "is a spreadsheet error (a formula that failed), not a company name",
+            "spreadsheet_error": f"{_MARK}, not a company name",
             "required": "a company name is required",
             "no_letters": "has no letter or digit: not a company name",
             "too_long": f"is longer than {max_length} characters",

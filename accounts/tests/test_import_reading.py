@@ -339,9 +339,16 @@ def test_spreadsheet_errors_are_problems_never_values(run):
     assert (real.annual_revenue, real.employees, real.founded_year) == (None, None, None)
     assert (real.industry, real.city, real.website, real.domain, real.ticker, real.state) == ("", "", "", "", "", "")
     assert _issues(account_import, "error") == {
-        (2, "Company", "#NAME?", "error", "is a spreadsheet error (a formula that failed), not a company name")
+        (
+            2,
+            "Company",
+            "#NAME?",
+            "error",
+            "is a spreadsheet's error mark (a formula that failed, or #### for a column too narrow), "
+            "not a company name",
+        )
     }
-    reason = "is a spreadsheet error (a formula that failed), not a value"
+    reason = "is a spreadsheet's error mark (a formula that failed, or #### for a column too narrow), not a value"
     assert _issues(account_import, "warning") == {
         (3, column, value, "warning", reason)
         for column, value in [("Revenue", "#VALUE!"), ("Employees", "#DIV/0!"), ("Industry", "#REF!"),
@@ -551,7 +558,8 @@ def test_the_preview_marks_cells_that_will_not_read_with_the_reason(client, org)
     assert 'data-problem="error"' in html
     assert 'data-problem="warning"' in html
     assert (
-        'title="Refuses the row: “#NAME?” is a spreadsheet error (a formula that failed), not a company name"' in html
+        'title="Refuses the row: “#NAME?” is a spreadsheet&#x27;s error mark (a formula that failed, or #### for a '
+        'column too narrow), not a company name"' in html
     )
     assert f'title="Left empty: “www,beta.com” {WEB}"' in html
     assert "Will be left empty: is a date, not a number" in html  # for screen readers, not only on hover
