@@ -29,6 +29,7 @@ urlpatterns = [
     path("imports/new/", views_imports.account_import_upload, name="account_import_upload"),
     path("imports/<int:pk>/", views_imports.account_import_detail, name="account_import_detail"),
     path("imports/<int:pk>/preview/", views_imports.account_import_preview_fragment, name="account_import_preview"),
+    path("imports/<int:pk>/reading/", views_imports.account_import_reading, name="account_import_reading"),
     path(
         "imports/<int:pk>/valid-rows/",
         views_imports.account_import_retry_valid_rows,

@@ -22,6 +22,7 @@ from accounts.services.imports import (
     account_import_create,
     account_import_file_info,
     account_import_preview,
+    account_import_reading_set,
     account_import_start,
 )
 from salesplan.access import require_leader
@@ -133,7 +134,11 @@ def _mapping_page(request: HttpRequest, account_import: AccountImport) -> HttpRe
     if request.method == "POST" and form.is_valid():
         try:
             job = account_import_start(
-                account_import=account_import, mapping=form.mapping(), mode=form.cleaned_data["mode"], user=request.user
+                account_import=account_import,
+                mapping=form.mapping(),
+                mode=form.cleaned_data["mode"],
+                user=request.user,
+                encoding=form.cleaned_data.get("encoding") or None,
             )
         except ValidationError as exc:
             for message in exc.messages:
@@ -141,17 +146,18 @@ def _mapping_page(request: HttpRequest, account_import: AccountImport) -> HttpRe
         else:
             messages.info(request, "The import is running. You can leave this page and come back.")
             return redirect(job)
-    mapping = form.mapping() if form.is_bound and form.is_valid() else account_import.mapping
-    return render(
-        request,
-        "accounts/import_mapping.html",
-        {
-            "imp": account_import,
-            "form": form,
-            "preview": account_import_preview(account_import=account_import, mapping=mapping),
-            "preview_fields": _preview_fields(mapping),
-        },
-    )
+    return render(request, "accounts/import_mapping.html", {"imp": account_import, "form": form, **_preview(form)})
+
+
+def _preview(form: ImportMappingForm) -> dict:
+    """The preview of the mapping on the form (as submitted, else as saved) and the fields it shows."""
+    account_import = form.account_import
+    valid = form.is_bound and form.is_valid()
+    mapping = form.mapping() if valid else account_import.mapping
+    encoding = (form.cleaned_data.get("encoding") if valid else None) or account_import.encoding
+    preview = account_import_preview(account_import=account_import, mapping=mapping, encoding=encoding)
+    return {"preview": preview["rows"], "preview_headers": preview["headers"], "preview_replaced": preview["replaced"],
+            "preview_fields": _preview_fields(mapping)}  # fmt: skip
 
 
 def _preview_fields(mapping: dict) -> list[tuple[str, str]]:
@@ -160,18 +166,32 @@ def _preview_fields(mapping: dict) -> list[tuple[str, str]]:
 
 
 def account_import_preview_fragment(request: HttpRequest, pk: int) -> HttpResponse:
-    """The preview table for the mapping currently chosen on the page (htmx, on every change)."""
+    """The preview table for the mapping and reading chosen on the page (htmx, on every change), and the
+    column labels as read in the encoding chosen (swapped in out of band)."""
     account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
     form = ImportMappingForm(request.GET, account_import=account_import)
-    mapping = form.mapping() if form.is_valid() else account_import.mapping
     return render(
-        request,
-        "accounts/partials/import_preview.html",
-        {
-            "preview": account_import_preview(account_import=account_import, mapping=mapping),
-            "preview_fields": _preview_fields(mapping),
-        },
+        request, "accounts/partials/import_preview.html", {"imp": account_import, "oob": True, **_preview(form)}
     )
+
+
+@require_POST
+def account_import_reading(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read the uploaded file again with the encoding and delimiter chosen: new columns, new guesses."""
+    account_import = get_object_or_404(imports_visible_to(request.user), pk=pk, status=AccountImport.Status.UPLOADED)
+    try:
+        account_import_reading_set(
+            account_import=account_import,
+            encoding=request.POST.get("encoding") or account_import.encoding,
+            delimiter=request.POST.get("delimiter") or account_import.delimiter,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.info(request, "The file was read again; check the columns.")
+    if request.htmx:
+        return HttpResponse(headers={"HX-Redirect": account_import.get_absolute_url()})
+    return redirect(account_import)
 
 
 @require_POST

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pycountry
@@ -17,29 +19,40 @@ class ImportField:
     max_length: int = 0
 
 
+# Synonyms in English first, then the German and French headers European exports carry.
 FIELDS: tuple[ImportField, ...] = (
     ImportField("name", "Company name", "text",
                 ("company", "companyname", "name", "accountname", "account", "organization", "organisation",
-                 "business", "businessname", "legalname", "firm"), 255),
+                 "business", "businessname", "legalname", "firm",
+                 "firma", "firmenname", "unternehmen", "societe", "entreprise", "raisonsociale", "empresa"), 255),
     ImportField("domain", "Domain", "domain", ("domain", "companydomain", "domainname", "emaildomain")),
     ImportField("website", "Website", "website", ("website", "url", "web", "homepage", "site", "websiteurl",
-                                                  "companywebsite", "webaddress"), 500),
+                                                  "companywebsite", "webaddress", "homepageurl", "webseite",
+                                                  "internetseite", "siteweb", "siteinternet"), 500),
     ImportField("industry", "Industry", "text", ("industry", "vertical", "industrygroup", "subindustry",
-                                                 "category"), 150),
+                                                 "category", "categorycode", "categoryname", "branche",
+                                                 "secteurdactivite"), 150),
     ImportField("annual_revenue", "Annual revenue", "money",
-                ("revenue", "revenues", "annualrevenue", "revenueusd", "sales", "turnover", "totalrevenue")),
+                ("revenue", "revenues", "annualrevenue", "revenueusd", "sales", "turnover", "totalrevenue",
+                 "umsatz", "jahresumsatz", "umsatzerlose", "chiffredaffaires")),
     ImportField("employees", "Employees", "count",
                 ("employees", "numberofemployees", "numofemployees", "noofemployees", "employeecount", "headcount",
-                 "workers", "staff", "fte", "ftes", "totalemployees")),
-    ImportField("country", "Country", "country", ("country", "countrycode", "hqcountry", "headquarterscountry")),
+                 "workers", "staff", "fte", "ftes", "totalemployees", "mitarbeiter", "beschaftigte",
+                 "effectif", "effectifs")),
+    ImportField("country", "Country", "country",
+                ("country", "countrycode", "hqcountry", "headquarterscountry", "land", "pays")),
     ImportField("state", "State / region", "state",
-                ("state", "province", "region", "stateprovince", "headquartersstate", "hqstate", "stateorprovince"),
-                100),
-    ImportField("city", "City", "text", ("city", "town", "headquarterscity", "hqcity"), 120),
-    ImportField("postal_code", "Postal code", "text", ("zip", "zipcode", "postalcode", "postcode"), 20),
+                ("state", "statecode", "province", "provincecode", "stateprovince", "headquartersstate", "hqstate",
+                 "stateorprovince", "bundesland", "kanton", "region", "regioncode"), 100),
+    ImportField("city", "City", "text", ("city", "town", "headquarterscity", "hqcity", "ort", "stadt", "sitz", "ville"),
+                120),
+    ImportField("postal_code", "Postal code", "text",
+                ("zip", "zipcode", "postalcode", "postcode", "plz", "postleitzahl", "codepostal"), 20),
     ImportField("ownership", "Ownership", "ownership", ("ownership", "companytype", "publicprivate", "ownershiptype")),
     ImportField("ticker", "Ticker", "text", ("ticker", "symbol", "tickersymbol", "stockticker"), 12),
-    ImportField("founded_year", "Founded (year)", "year", ("founded", "yearfounded", "foundedyear", "established")),
+    ImportField("founded_year", "Founded (year)", "year",
+                ("founded", "yearfounded", "foundedyear", "established", "grundungsjahr", "gegrundet",
+                 "anneedecreation")),
     ImportField("lifecycle", "Lifecycle", "lifecycle",
                 ("lifecycle", "customerstatus", "accountstatus", "lifecyclestage")),
     ImportField("current_sales", "Our current annual sales", "money",
@@ -61,8 +74,9 @@ _UNIT_SUFFIXES = (
 
 
 def header_key(header: str) -> tuple[str, int | None]:
-    """A header as matched against synonyms, and the unit it names: "Revenues_M" -> ("revenues", 1e6)."""
-    text = header.strip().lower().lstrip("_- ")
+    """A header as matched against synonyms, and the unit it names: "Revenues_M" -> ("revenues", 1e6).
+    Accents are dropped ("Gründungsjahr" -> "grundungsjahr")."""
+    text = unicodedata.normalize("NFKD", header.strip().lower()).encode("ascii", "ignore").decode().lstrip("_- ")
     unit = None
     for pattern, scale in _UNIT_SUFFIXES:
         stripped = pattern.sub("", text)
@@ -73,8 +87,16 @@ def header_key(header: str) -> tuple[str, int | None]:
     return re.sub(r"[^a-z0-9]", "", text.replace("#", "number").replace("no.", "number")), unit
 
 
-def mapping_guess(headers: list[str]) -> dict[str, object]:
-    """Guess which column fills which field, and the unit of money columns, from the headers alone."""
+# Headers that may name a state but may as well name something else: a "region" is often a metro area
+# ("SF Bay") or a sales region ("EMEA"). Such a column is guessed as the state only when most of its
+# sample values are states or provinces.
+_VALUE_CHECKED = {"region", "regioncode"}
+_STATE_SHARE = 0.8
+
+
+def mapping_guess(headers: list[str], rows: list[list[str]] | None = None) -> dict[str, object]:
+    """Guess which column fills which field, and the unit of money columns, from the headers (and, for
+    headers that could mean something else, the values of a sample of rows)."""
     columns: dict[str, str] = {}
     units: dict[str, int] = {}
     taken: set[str] = set()
@@ -83,13 +105,39 @@ def mapping_guess(headers: list[str]) -> dict[str, object]:
     for field in FIELDS:
         for synonym in field.synonyms:
             index = next((i for i, (k, _u) in enumerate(keys) if k == synonym and str(i) not in columns), None)
-            if index is not None and field.key not in taken:
-                columns[str(index)] = field.key
-                taken.add(field.key)
-                if field.kind == "money" and keys[index][1]:
-                    units[field.key] = keys[index][1]
-                break
+            if index is None or field.key in taken:
+                continue
+            if synonym in _VALUE_CHECKED and not _mostly_states([row[index] for row in rows or [] if index < len(row)]):
+                continue
+            columns[str(index)] = field.key
+            taken.add(field.key)
+            if field.kind == "money" and keys[index][1]:
+                units[field.key] = keys[index][1]
+            break
     return {"columns": columns, "units": units, "default_country": "US"}
+
+
+def _mostly_states(values: list[str]) -> bool:
+    """Are most of these values states or provinces (by name anywhere, or by code in the US, Canada or
+    Australia)? No values at all: trust the header."""
+    present = [v.strip().lower() for v in values if v.strip()]
+    if not present:
+        return True
+    known = region_names()
+    return sum(1 for v in present if v in known) >= _STATE_SHARE * len(present)
+
+
+@functools.cache
+def region_names() -> frozenset[str]:
+    """Lower-case names of every country's states and provinces, and the codes of those of the US,
+    Canada and Australia ("ca", "on", "nsw")."""
+    names = {subdivision.name.lower() for subdivision in pycountry.subdivisions}
+    names |= {
+        subdivision.code.split("-", 1)[1].lower()
+        for subdivision in pycountry.subdivisions
+        if subdivision.country_code in {"US", "CA", "AU"}
+    }
+    return frozenset(names | set(state_aliases()))
 
 
 def country_aliases() -> dict[str, str]:

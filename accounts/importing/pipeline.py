@@ -36,7 +36,8 @@ from accounts.importing.fields import (
     country_aliases,
     state_aliases,
 )
-from accounts.importing.files import CsvStream, FileInfo, file_rows, numbered_rows
+from accounts.importing.files import CsvStream, FileInfo, file_rows, numbered_rows, pg_encoding
+from accounts.importing.problems import MAX_EMPLOYEES, MAX_MONEY, WARNING, Problem, extra_cells, problem
 from accounts.importing.sqlexpr import levels_select, rules_for
 from accounts.models import Account, AccountImport, ImportIssue, IndustryMapping
 from accounts.normalize import BLANK_TOKENS
@@ -46,19 +47,6 @@ logger = logging.getLogger(__name__)
 ACCOUNT = Account._meta.db_table
 ISSUE = ImportIssue._meta.db_table
 MAPPING = IndustryMapping._meta.db_table
-MAX_MONEY = 10**13  # $10 trillion: more than any company's revenue, so a wrong unit is caught
-MAX_EMPLOYEES = 5_000_000
-
-_REASONS = {
-    "money": "not an amount: use digits with an optional $ and K, M or B (1,200,000 · $1.2M · 36.9 Million)",
-    "count": "not a whole number (1,234 or 12k)",
-    "domain": "not a web address (acme.com or https://www.acme.com)",
-    "website": "not a web address (acme.com or https://www.acme.com)",
-    "country": "not a country we know: use a name (Canada) or an ISO code (CA)",
-    "lifecycle": "not a lifecycle: use prospect, customer or former customer",
-    "ownership": "not an ownership: use public or private",
-    "owner": "no active user has this username or email",
-}
 # Columns of imp_rows and their SQL types; every field exists even when unmapped (then NULL).
 _ROW_COLUMNS = {
     "name": "text", "domain": "text", "website": "text", "industry": "text", "annual_revenue": "bigint",
@@ -90,6 +78,21 @@ class ImportCounts:
 Progress = Callable[[int, str], None]
 
 
+def active_user_keys(*, value: str = "username") -> dict[str, object]:
+    """Lower-case usernames and emails of active users -> their ``value``: how an owner cell is read.
+    A username wins over another user's email; of two users with one email, the newest."""
+    from salesplan.models import User
+
+    owners: dict[str, object] = {}
+    for found, username, email in (
+        User.objects.filter(is_active=True).order_by("-pk").values_list(value, "username", "email")
+    ):
+        owners[username.lower()] = found
+        if email:
+            owners.setdefault(email.lower(), found)
+    return owners
+
+
 class ImportPipeline:
     """Runs one AccountImport through the stages above on the default database connection."""
 
@@ -99,7 +102,8 @@ class ImportPipeline:
         self.info = info
         self.progress = progress
         self.postgres = connection.vendor == "postgresql"
-        self.sql = rules_for(connection.vendor)
+        self.decimal = account_import.mapping.get("decimal") or "."
+        self.sql = rules_for(connection.vendor, decimal=self.decimal)
         self.raw = f"imp_raw_{account_import.pk}"
         self.clean = f"imp_clean_{account_import.pk}"
         self.rows = f"imp_rows_{account_import.pk}"
@@ -170,13 +174,12 @@ class ImportPipeline:
         """Let PostgreSQL parse a well-formed CSV itself; False (and nothing loaded) if it needs repair.
 
         Blank lines, rows shorter or longer than the header, or a mixed encoding make COPY stop: the
-        Python reader then takes over, repairing what it can and numbering rows the same way.
+        Python reader then takes over, repairing what it can and numbering rows the same way. So does an
+        encoding COPY cannot read (Mac Roman, UTF-16): the Python reader decodes it and hands COPY UTF-8.
         """
         import psycopg2
 
-        encoding = {"utf-8": "UTF8", "utf-8-sig": "UTF8", "cp1252": "WIN1252", "latin-1": "LATIN1"}.get(
-            self.info.encoding
-        )
+        encoding = pg_encoding(self.info.encoding)
         delimiter = {",": "','", ";": "';'", "\t": "E'\\t'", "|": "'|'"}.get(self.info.delimiter)
         if encoding is None or delimiter is None:
             return False
@@ -224,16 +227,7 @@ class ImportPipeline:
         entries += [("lifecycle", k, v) for k, v in LIFECYCLE_ALIASES.items()]
         entries += [("ownership", k, v) for k, v in OWNERSHIP_ALIASES.items()]
         if "owner" in self.columns:
-            from salesplan.models import User
-
-            owners: dict[str, int] = {}
-            for pk, username, email in (
-                User.objects.filter(is_active=True).order_by("-pk").values_list("pk", "username", "email")
-            ):
-                owners[username.lower()] = pk
-                if email:
-                    owners.setdefault(email.lower(), pk)
-            entries += [("owner", k, str(v)) for k, v in owners.items()]
+            entries += [("owner", k, str(v)) for k, v in active_user_keys(value="pk").items()]
         entries = [entry for entry in entries if entry[1] not in BLANK_TOKENS]  # a blank cell matches nothing
         with connection.cursor() as cursor:
             for start in range(0, len(entries), 500):  # a few statements, not one round trip per alias
@@ -362,49 +356,100 @@ class ImportPipeline:
             [self.imp.pk, header, *params, kind],
         )
 
-    def _rules(self, field: str, index: int) -> list[tuple[str, str]]:
-        """(condition on x = imp_rows, a = imp_clean, r = imp_raw; reason) for one mapped column."""
-        spec = FIELDS_BY_KEY[field]
+    def _rules(self, field: str, index: int) -> list[tuple[str, Problem]]:
+        """(condition on x = imp_rows, a = imp_clean, r = imp_raw; problem) for one mapped column, in the
+        order they are tried: a cell gets the first that holds. problems.py says which refuse the row.
+        The costly date pattern runs only on cells whose value did not read."""
+        spec, sql, t = FIELDS_BY_KEY[field], self.sql, f"a.t{index}"
+        kind = "name" if field == "name" else spec.kind
         value = f"x.{ {'owner': 'owner_id', 'website': 'domain'}.get(field, field) }"
-        unreadable = f"NOT ({self.sql.is_blank(f'a.t{index}')}) AND {value} IS NULL"
+        stored = "x.website" if field == "website" else value
+        present = f"NOT ({sql.is_blank(t)})"
+        artifact = sql.spreadsheet_error(t)
+        unread = f"{value} IS NULL AND {present} AND NOT {artifact}"
         if field == "website" and "domain" in self.columns:
-            unreadable += f" AND ({self.sql.domain(f'a.t{index}', f'a.u{index}')}) IS NULL"
-        rules: list[tuple[str, str]] = []
-        if spec.kind == "money":
+            unread += f" AND ({sql.domain(t, f'a.u{index}')}) IS NULL"
+        if kind in {"money", "count", "year"}:
+            date = f"(CASE WHEN {value} IS NULL THEN {sql.is_date(t)} ELSE false END)"
+            dated, unread = f"{unread} AND {date}", f"{unread} AND NOT {date}"
+        rules = [(f"{stored} IS NULL AND {present} AND {artifact}", "spreadsheet_error")]
+        if field == "name":
+            rules += [
+                (f"x.name IS NULL AND NOT ({present} AND {artifact})", "required"),
+                ("x.name_key = '' AND x.name IS NOT NULL", "no_letters"),
+            ]
+        elif kind == "money":
             percent = f"r.c{index} LIKE '%%\\%%%%' ESCAPE '\\'"
             rules += [
-                (f"{value} < 0", "must not be negative"),
-                (f"{value} > {MAX_MONEY}", "is more than $10 trillion: check the unit of this column"),
-                (f"{unreadable} AND {percent}", "is a percentage, not an amount"),
-                (f"{unreadable} AND NOT {percent}", _REASONS["money"]),
+                (f"{value} < 0", "negative"),
+                (f"{value} > {MAX_MONEY}", "too_large"),
+                (dated, "date"),
+                (f"{unread} AND {percent}", "percent"),
+                (f"{unread} AND NOT {percent}", "unreadable"),
             ]
-        elif spec.kind == "count":
-            rules += [
-                (f"{value} > {MAX_EMPLOYEES}", "is more than 5 million employees: check this column"),
-                (unreadable, _REASONS["count"]),
-            ]
-        elif spec.kind == "year":
-            rules.append((unreadable, f"not a year between 1800 and {self.latest_year}"))
-        elif spec.kind in _REASONS:
-            rules.append((unreadable, _REASONS[spec.kind]))
-        if field == "name":
-            rules.append(("x.name IS NULL", "a company name is required"))
+        elif kind == "count":
+            rules += [(f"{value} > {MAX_EMPLOYEES}", "too_large"), (dated, "date"), (unread, "unreadable")]
+        elif kind == "year":
+            rules += [(dated, "date"), (unread, "unreadable")]
+        elif kind in {"domain", "website", "country", "lifecycle", "ownership", "owner"}:
+            rules.append((unread, "unreadable"))
         if spec.max_length:
-            rules.append((f"length({value}) > {spec.max_length}", f"is longer than {spec.max_length} characters"))
-        return rules
+            rules.append((f"length({stored}) > {spec.max_length}", "too_long"))
+        return [(where, problem(code, field=field, kind=kind, max_length=spec.max_length)) for where, code in rules]
+
+    def _prefilter(self, field: str, index: int) -> str:
+        """What every problem of the column needs: a test of the read value alone, and (except for the
+        name, which must not be blank) a cell that is not blank; PostgreSQL applies both before joining."""
+        spec = FIELDS_BY_KEY[field]
+        value = f"x.{ {'owner': 'owner_id', 'website': 'domain'}.get(field, field) }"
+        stored = "x.website" if field == "website" else value
+        tests = [f"{value} IS NULL", f"{stored} IS NULL"]
+        if spec.kind in {"money", "count"}:
+            tests += [f"{value} < 0", f"{value} > {MAX_MONEY if spec.kind == 'money' else MAX_EMPLOYEES}"]
+        if spec.max_length:
+            tests.append(f"length({stored}) > {spec.max_length}")
+        if field == "name":
+            return "(" + " OR ".join([*tests, "x.name_key = ''"]) + ")"
+        return f"({' OR '.join(dict.fromkeys(tests))}) AND NOT ({self.sql.is_blank(f'a.t{index}')})"
+
+    def _check_column(self, field: str, index: int) -> None:
+        """One statement records every problem of one column (the first rule that holds, per cell); then
+        the values that only warned are cleared, so their rows import without them."""
+        rules = self._rules(field, index)
+        codes = " ".join(f"WHEN {where} THEN {n}" for n, (where, _found) in enumerate(rules))
+        found = (
+            f"SELECT x.row_no, r.c{index} AS cell, CASE {codes} END AS code FROM {self.rows} x "
+            f"JOIN {self.raw} r ON r.row_no = x.row_no JOIN {self.clean} a ON a.row_no = x.row_no "
+            f"WHERE {self._prefilter(field, index)}"
+        )
+        reasons = " ".join(f"WHEN {n} THEN %s" for n in range(len(rules)))
+        kinds = " ".join(f"WHEN {n} THEN %s" for n in range(len(rules)))
+        count = self._sql(
+            f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
+            f"SELECT %s, p.row_no + 1, %s, COALESCE(substr(p.cell, 1, 300), ''), CASE p.code {reasons} END, "
+            f"CASE p.code {kinds} END FROM ({found}) p WHERE p.code IS NOT NULL",
+            [self.imp.pk, self.info.headers[index], *(f.reason for _w, f in rules), *(f.kind for _w, f in rules)],
+        )
+        warned = [str(n) for n, (_where, f) in enumerate(rules) if f.kind == WARNING]
+        if count and warned:
+            column = {"owner": "owner_id"}.get(field, field)
+            self._sql(
+                f"UPDATE {self.rows} SET {column} = NULL WHERE row_no IN "
+                f"(SELECT p.row_no FROM ({found}) p WHERE p.code IN ({', '.join(warned)}))"
+            )
 
     def check(self) -> int:
-        """Record every problem as an ImportIssue (one statement per rule); return how many rows are rejected."""
+        """Record every problem as an ImportIssue (one statement per column); return how many rows are
+        rejected. An error rejects its row; a warning clears its value, and the row goes on without it."""
         self._sql(f"DELETE FROM {ISSUE} WHERE account_import_id = %s", [self.imp.pk])
         for field, index in self.columns.items():
-            for where, reason in self._rules(field, index):
-                self._issue(column=field, value_sql=f"r.c{index}", where=where, reason_sql="%s", params=[reason])
+            self._check_column(field, index)
         self._issue(
             column="",
             value_sql="r.extra",
             where="r.extra <> ''",
             reason_sql="%s",
-            params=[f"has more cells than the header's {self.width} columns"],
+            params=[extra_cells(self.width).reason],
         )
         self._sql(
             f"UPDATE {self.rows} SET ok = 0 WHERE row_no IN (SELECT {_q('row')} - 1 FROM {ISSUE} "

@@ -18,6 +18,8 @@ _TOKENS = ", ".join("'" + t.replace("'", "''") + "'" for t in sorted(normalize.B
 _SCALES = ", ".join(f"'{k}'" for k in normalize.SCALE)
 _SCALE_CASE = " ".join(f"WHEN '{k}' THEN {v}" for k, v in normalize.SCALE.items())
 _DOMAIN_RE = "^" + normalize.DOMAIN_PATTERN + "$"
+_SPREADSHEET_ERROR_RE = normalize.SPREADSHEET_ERROR_PATTERN
+_DATE_RE = normalize.DATE_PATTERN
 # The legal suffixes matched on the reversed name: anchored at the start, a regex fails fast on the
 # names that have none, where the same pattern anchored at the end is tried from every position.
 # Groups are non-capturing: PostgreSQL runs a regex with capturing groups several times slower.
@@ -42,8 +44,21 @@ def _escape(text: str) -> str:
     )
 
 
+def _decimal(decimal: str) -> str:
+    if decimal not in normalize.NUMBER_STYLES:
+        raise ValueError(f"decimal separator must be one of {sorted(normalize.NUMBER_STYLES)}, not {decimal!r}")
+    return decimal
+
+
 class PostgresRules:
-    """Step A takes a raw cell (``r.c3``); step B takes a cleaned column (``a.t3``)."""
+    """Step A takes a raw cell (``r.c3``); step B takes a cleaned column (``a.t3``).
+
+    ``decimal`` is the file's decimal separator ("." or ","; see normalize.NUMBER_STYLES).
+    """
+
+    def __init__(self, *, decimal: str = ".") -> None:
+        self.decimal = _decimal(decimal)
+        self.thousands = normalize.NUMBER_STYLES[self.decimal]
 
     # --- step A -----------------------------------------------------------------------------------
 
@@ -57,12 +72,39 @@ class PostgresRules:
         return f"CASE WHEN {value} ~ {needed} THEN regexp_replace({value}, {pattern}, ' ', 'g') ELSE {value} END"
 
     def compact(self, raw: str) -> str:
-        """An amount cell compacted (see normalize.compact_amount)."""
-        ascii_drop = "E" + _q(_escape("".join(c for c in normalize.COMPACT_DROP if c.isascii())))
-        value = f"translate(replace(replace(lower({raw}), 'us$', ''), 'usd', ''), {ascii_drop}, '')"
-        for char in (c for c in normalize.COMPACT_DROP if not c.isascii()):
-            value = f"replace({value}, {_q(char)}, '')"
-        return value
+        """An amount cell compacted; separators, signs and parentheses kept (see normalize.compact_amount)."""
+        value = f"lower({raw})"
+        for word, replacement in normalize.CURRENCY_WORDS:
+            value = f"replace({value}, {_q(word)}, {_q(replacement)})"
+        if self.decimal == ",":
+            for suffix in normalize.WHOLE_SUFFIXES:
+                value = f"replace({value}, {_q(suffix)}, '')"
+        # translate() takes any characters; one call drops them all.
+        return f"translate({value}, E{_q(_escape(normalize.COMPACT_DROP))}, '')"
+
+    def _separated(self, compact: str) -> str:
+        """The compacted amount without sign or parentheses, its thousands separators dropped and its
+        decimal separator as a point; '' (no number) where a thousands separator is not followed by
+        three digits."""
+        grouping = _q(normalize.GROUPING_PATTERNS[self.thousands])
+        bad = f"strpos({compact}, {_q(self.thousands)}) > 0 AND {compact} ~ {grouping}"
+        # translate() maps the decimal separator to "." and deletes the rest of its first list (the
+        # characters beyond the end of the second).
+        source, target = (",.-()", ".") if self.decimal == "," else (",-()", "")
+        return f"CASE WHEN {bad} THEN '' ELSE translate({compact}, {_q(source)}, {_q(target)}) END"
+
+    def spreadsheet_error(self, t: str) -> str:
+        """Is the cleaned cell an error value a spreadsheet wrote (#NAME?, ####, Err:502)?"""
+        # The regular expression runs only on the few cells that start like one.
+        return (
+            f"(CASE WHEN {t} LIKE '#%%' OR {t} ILIKE 'err:%%' "
+            f"THEN lower({t}) ~ {_q(_SPREADSHEET_ERROR_RE)} ELSE false END)"
+        )
+
+    def is_date(self, t: str) -> str:
+        """Is the cleaned cell a date (5/18/27, 2027-05-18, 18-May)? A costly regular expression (PostgreSQL
+        takes ~50 µs a cell): call it only where a cheap test has left few cells."""
+        return f"(lower({t}) ~ {_q(_DATE_RE)})"
 
     def read_levels(self, cells: list[tuple[int, str]]) -> list[dict[str, str]]:
         """Step A as levels of SELECT expressions over raw cells ``q.c<i>`` read as the given kinds.
@@ -71,17 +113,23 @@ class PostgresRules:
         expressions need is computed in one level and read by name (``q.<alias>``) in the next.
         Output per cell: ``t<i>`` cleaned text; for amounts the number ``m<i>``, scale word ``s<i>``
         and sign ``n<i>``; for web addresses the host candidate ``u<i>``; for the name ``name_words``.
+        A date in an amount column has no number (it is reported, never read as one).
         """
         levels: list[dict[str, str]] = [{}, {}, {}, {}, {}, {}]
         one, two, three, four, five, six = levels
         for i, kind in cells:
             one[f"t{i}"] = self.clean(f"q.c{i}")
             if kind in {"money", "count"}:
-                one[f"_d{i}"] = f"replace({self.compact(f'q.c{i}')}, '-', '')"
-                # "-" survives compacting unchanged, so the sign reads the raw cell.
-                one[f"n{i}"] = f"(strpos(q.c{i}, '-') > 0 OR strpos(q.c{i}, '(') > 0)"
-                two[f"m{i}"] = f"left(q._d{i}, length(q._d{i}) - length(ltrim(q._d{i}, {_DIGITS})))"
-                two[f"s{i}"] = f"rtrim(ltrim(q._d{i}, {_DIGITS}), '.')"
+                one[f"_k{i}"] = self.compact(f"q.c{i}")
+                two[f"n{i}"] = f"(strpos(q._k{i}, '-') > 0 OR strpos(q._k{i}, '(') > 0)"
+                # Only a date with hyphens would read as a (negative) number; others do not read at all.
+                separated = self._separated(f"q._k{i}")
+                two[f"_d{i}"] = (
+                    f"CASE WHEN strpos(q.t{i}, '-') = 0 THEN {separated} "
+                    f"WHEN {self.is_date(f'q.t{i}')} THEN '' ELSE {separated} END"
+                )
+                three[f"m{i}"] = f"left(q._d{i}, length(q._d{i}) - length(ltrim(q._d{i}, {_DIGITS})))"
+                three[f"s{i}"] = f"rtrim(ltrim(q._d{i}, {_DIGITS}), '.')"
             if kind in {"domain", "website"}:
                 u = f"q.u{i}"
                 two[f"u{i}"] = f"lower(q.t{i})"
@@ -107,7 +155,7 @@ class PostgresRules:
     # --- step B -----------------------------------------------------------------------------------
 
     def text(self, t: str) -> str:
-        return f"CASE WHEN lower({t}) IN ({_TOKENS}) THEN NULL ELSE {t} END"
+        return f"CASE WHEN lower({t}) IN ({_TOKENS}) OR {self.spreadsheet_error(t)} THEN NULL ELSE {t} END"
 
     def is_blank(self, t: str) -> str:
         return f"({t} IS NULL OR lower({t}) IN ({_TOKENS}))"
@@ -118,12 +166,12 @@ class PostgresRules:
 
     def website(self, t: str) -> str:
         return (
-            f"CASE WHEN {self.is_blank(t)} THEN NULL WHEN lower({t}) LIKE 'http://%%' OR lower({t}) LIKE 'https://%%' "
-            f"THEN {t} ELSE 'https://' || {t} END"
+            f"CASE WHEN {self.is_blank(t)} OR {self.spreadsheet_error(t)} THEN NULL "
+            f"WHEN lower({t}) LIKE 'http://%%' OR lower({t}) LIKE 'https://%%' THEN {t} ELSE 'https://' || {t} END"
         )
 
     def _amount(self, number: str, scale: str, unit: int) -> str:
-        """The absolute amount, or NULL, from step A's number and scale columns.
+        """The absolute amount, at most MAX_AMOUNT, or NULL, from step A's number and scale columns.
 
         A blank cell needs no test of its own: no blank token starts with a digit, so none has a number.
         """
@@ -131,22 +179,18 @@ class PostgresRules:
             f"replace({number}, '.', '') <> '' "
             f"AND length({number}) - length(replace({number}, '.', '')) <= 1 AND {scale} IN ('', {_SCALES})"
         )
-        return f"CASE WHEN {valid} THEN {number}::numeric * CASE {scale} WHEN '' THEN {int(unit)} {_SCALE_CASE} END END"
-
-    @staticmethod
-    def _below_max(amount: str) -> str:
-        """``amount`` if under MAX_AMOUNT, else NULL, naming ``amount`` once (LEAST skips a NULL)."""
-        return f"NULLIF(LEAST({amount}, {normalize.MAX_AMOUNT}), {normalize.MAX_AMOUNT})"
+        amount = f"{number}::numeric * CASE {scale} WHEN '' THEN {int(unit)} {_SCALE_CASE} END"
+        return f"CASE WHEN {valid} THEN LEAST({amount}, {normalize.MAX_AMOUNT}) END"
 
     def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
         number, scale, negative = parts
-        rounded = self._below_max(f"round({self._amount(number, scale, unit)})")
+        rounded = f"round({self._amount(number, scale, unit)})"
         return f"(CASE WHEN {negative} THEN -1 ELSE 1 END * {rounded})::bigint"
 
     def count(self, t: str, parts: tuple[str, str, str]) -> str:
         number, scale, negative = parts
         amount = self._amount(number, scale, 1)
-        return f"CASE WHEN NOT {negative} AND mod({amount}, 1) = 0 THEN {self._below_max(amount)}::bigint END"
+        return f"CASE WHEN NOT {negative} AND mod({amount}, 1) = 0 THEN ({amount})::bigint END"
 
     def year(self, t: str, latest: int) -> str:
         return (
@@ -164,6 +208,9 @@ class PostgresRules:
 
 class SqliteRules:
     """Step A copies the raw cell; step B calls the Python rules registered on every connection."""
+
+    def __init__(self, *, decimal: str = ".") -> None:
+        self.decimal = _decimal(decimal)
 
     def read_levels(self, cells: list[tuple[int, str]]) -> list[dict[str, str]]:
         """Step A copies the cells; the Python rules of step B read them."""
@@ -189,11 +236,17 @@ class SqliteRules:
             f"OR lower({text}) LIKE 'https://%%' THEN {text} ELSE 'https://' || {text} END"
         )
 
+    def spreadsheet_error(self, t: str) -> str:
+        return f"sp_spreadsheet_error({t})"
+
+    def is_date(self, t: str) -> str:
+        return f"sp_is_date({t})"
+
     def money(self, t: str, parts: tuple[str, str, str], unit: int) -> str:
-        return f"sp_money({t}, {int(unit)})"
+        return f"sp_money({t}, {int(unit)}, '{self.decimal}')"
 
     def count(self, t: str, parts: tuple[str, str, str]) -> str:
-        return f"sp_count({t})"
+        return f"sp_count({t}, '{self.decimal}')"
 
     def year(self, t: str, latest: int) -> str:
         return f"sp_year({t}, {int(latest)})"
@@ -205,8 +258,8 @@ class SqliteRules:
         return words
 
 
-def rules_for(vendor: str) -> PostgresRules | SqliteRules:
-    return PostgresRules() if vendor == "postgresql" else SqliteRules()
+def rules_for(vendor: str, *, decimal: str = ".") -> PostgresRules | SqliteRules:
+    return PostgresRules(decimal=decimal) if vendor == "postgresql" else SqliteRules(decimal=decimal)
 
 
 def levels_select(levels: list[dict[str, str]], source: str, *, fence: bool) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import normalize
-from accounts.importing.fields import FIELDS_BY_KEY, UNITS, country_aliases, mapping_guess
-from accounts.importing.files import FileInfo, ImportFileError, file_inspect, file_rows
-from accounts.importing.pipeline import ImportCounts, ImportPipeline
+from accounts.importing.fields import (
+    FIELDS_BY_KEY,
+    LIFECYCLE_ALIASES,
+    OWNERSHIP_ALIASES,
+    UNITS,
+    country_aliases,
+    mapping_guess,
+)
+from accounts.importing.files import (
+    DELIMITERS,
+    ENCODINGS,
+    FileInfo,
+    ImportFileError,
+    encoding_error,
+    encoding_name,
+    file_inspect,
+    file_rows,
+)
+from accounts.importing.pipeline import ImportCounts, ImportPipeline, active_user_keys
+from accounts.importing.problems import ERROR, WARNING, Problem, cell_problem
 from accounts.models import AccountImport, ImportIssue
 from accounts.selectors import accounts_data_changed
 from salesplan.models import JobRun, User
@@ -27,6 +46,7 @@ __all__ = [
     "account_import_create",
     "account_import_file_info",
     "account_import_preview",
+    "account_import_reading_set",
     "account_import_start",
     "accounts_import_run",
     "mapping_clean",
@@ -52,24 +72,59 @@ def account_import_create(*, file: File, name: str, user: User | None) -> Accoun
     except ImportFileError:
         account_import.file.delete(save=False)
         raise
-    account_import.file_format, account_import.encoding = info.file_format, info.encoding
-    account_import.delimiter, account_import.headers = info.delimiter, info.headers
-    account_import.mapping = mapping_guess(info.headers)
+    _reading_store(account_import, info)
+    detected = {"encoding": info.encoding, "delimiter": info.delimiter, "decimal": info.decimal}
+    account_import.mapping["detected"] = detected  # shown on the mapping screen beside what is chosen
     account_import.save()
     return account_import
 
 
-def account_import_file_info(account_import: AccountImport) -> FileInfo:
+def _reading_store(account_import: AccountImport, info: FileInfo, *, default_country: str = "US") -> None:
+    """How the file is read (as detected or chosen), its header, and the mapping guessed from both."""
+    account_import.file_format, account_import.encoding = info.file_format, info.encoding
+    account_import.delimiter, account_import.headers = info.delimiter, info.headers
+    detected = (account_import.mapping or {}).get("detected")
+    account_import.mapping = {
+        **mapping_guess(info.headers, info.sample),
+        "default_country": default_country,
+        "decimal": info.decimal,
+        "thousands": normalize.NUMBER_STYLES[info.decimal],
+    }
+    if detected:
+        account_import.mapping["detected"] = detected
+
+
+def account_import_reading_set(*, account_import: AccountImport, encoding: str, delimiter: str) -> AccountImport:
+    """Read an uploaded CSV again with another encoding or delimiter: its header, and a new mapping guess."""
+    name = encoding_name(encoding)
+    if name not in ENCODINGS:
+        raise ValidationError(f"“{encoding}” is not an encoding we can read.")
+    if delimiter not in DELIMITERS:
+        raise ValidationError("Columns can be separated by commas, semicolons, tabs or pipes.")
+    path = Path(account_import.file.path)
+    if error := encoding_error(path, name):
+        raise ValidationError(error)
+    try:
+        info = file_inspect(path, account_import.original_name, encoding=name, delimiter=delimiter)
+    except ImportFileError as exc:
+        raise ValidationError(str(exc)) from exc
+    _reading_store(account_import, info, default_country=account_import.mapping.get("default_country") or "US")
+    account_import.save(update_fields=["file_format", "encoding", "delimiter", "headers", "mapping"])
+    return account_import
+
+
+def account_import_file_info(account_import: AccountImport, *, encoding: str | None = None) -> FileInfo:
     return FileInfo(
         file_format=account_import.file_format,
-        encoding=account_import.encoding,
+        encoding=encoding_name(encoding or "") or account_import.encoding,
         delimiter=account_import.delimiter or ",",
         headers=list(account_import.headers),
     )
 
 
 def mapping_clean(*, headers: list[str], mapping: dict[str, Any]) -> dict[str, Any]:
-    """Check a mapping ({"columns": {index: field}, "units": {field: unit}, "default_country": code})."""
+    """Check a mapping ({"columns": {index: field}, "units": {field: unit}, "default_country": code,
+    "decimal": "." or ",", "thousands": "," or "."})."""
     columns = {str(k): v for k, v in (mapping.get("columns") or {}).items() if v}
     errors = []
     for index, field in columns.items():
@@ -89,9 +144,16 @@ def mapping_clean(*, headers: list[str], mapping: dict[str, Any]) -> dict[str, A
     code = country_aliases().get(country.lower())
     if code is None:
         errors.append(f"“{country}” is not a country we know (use a code such as US or CA).")
+    decimal = mapping.get("decimal") or "."
+    thousands = mapping.get("thousands") or normalize.NUMBER_STYLES.get(decimal)
+    if decimal not in normalize.NUMBER_STYLES:
+        errors.append("The decimal separator is a point (.) or a comma (,).")
+    elif thousands != normalize.NUMBER_STYLES[decimal]:
+        errors.append(f"With “{decimal}” as the decimal separator, thousands are grouped by "
+                      f"“{normalize.NUMBER_STYLES[decimal]}”.")  # fmt: skip
     if errors:
         raise ValidationError(errors)
-    return {"columns": columns, "units": units, "default_country": code}
+    return {"columns": columns, "units": units, "default_country": code, "decimal": decimal, "thousands": thousands}
 
 
 def mapping_from_headers(*, headers: list[str], spec: dict[str, Any]) -> dict[str, Any]:
@@ -105,43 +167,82 @@ def mapping_from_headers(*, headers: list[str], spec: dict[str, Any]) -> dict[st
     return {**spec, "columns": columns}
 
 
-def account_import_preview(*, account_import: AccountImport, mapping: dict[str, Any], rows: int = 8) -> list[dict]:
-    """The first rows as they will be stored (the same rules as the import), with problems marked."""
+def account_import_preview(
+    *, account_import: AccountImport, mapping: dict[str, Any], encoding: str | None = None, rows: int = 8
+) -> dict[str, Any]:
+    """The first rows as they will be stored (the same rules as the import), with problems marked.
+
+    Returns the header and rows as read in ``encoding`` (the import's own by default) and whether some
+    characters did not read in it (then shown as U+FFFD, and the person should choose another).
+    """
     columns = {int(i): f for i, f in mapping.get("columns", {}).items() if f}
     units = {k: int(v) for k, v in mapping.get("units", {}).items()}
-    aliases = country_aliases()
+    decimal = mapping.get("decimal") if mapping.get("decimal") in normalize.NUMBER_STYLES else "."
+    info = account_import_file_info(account_import, encoding=encoding)
+    records = list(itertools.islice(file_rows(Path(account_import.file.path), info, errors="replace"), rows + 1))
+    readers = _preview_readers(columns.values(), units, decimal)
     preview = []
-    iterator = iter(file_rows(Path(account_import.file.path), account_import_file_info(account_import)))
-    next(iterator, None)
-    for number, row in enumerate(iterator, start=2):
-        if len(preview) >= rows:
-            break
+    for number, row in enumerate(records[1:], start=2):
         cells = {}
         for index, field in columns.items():
             raw = row[index] if index < len(row) else ""
-            cells[field] = _preview_value(FIELDS_BY_KEY[field].kind, raw, units.get(field, 1), aliases)
+            cells[field] = _preview_cell(field, raw, readers[field](raw))
         preview.append({"row": number, "cells": cells})
-    return preview
+    headers = [h.strip() for h in records[0]] if records else []
+    return {"headers": headers, "rows": preview, "replaced": any("\ufffd" in c for r in records for c in r)}
 
 
-def _preview_value(kind: str, raw: str, unit: int, aliases: dict[str, str]) -> dict[str, Any]:
-    if normalize.is_blank(raw):
-        return {"value": None, "error": False}
-    value: Any = {
-        "money": lambda: normalize.parse_money(raw, unit),
-        "count": lambda: normalize.parse_count(raw),
-        "year": lambda: normalize.parse_year(raw),
-        "domain": lambda: normalize.normalize_domain(raw),
-        "website": lambda: normalize.normalize_domain(raw) and normalize.clean_text(raw),
-        "country": lambda: aliases.get(normalize.key(raw) or ""),
-    }.get(kind, lambda: normalize.clean_text(raw))()
-    return {"value": value, "error": value is None, "raw": raw, "kind": kind}
+def _preview_readers(fields: Iterable[str], units: dict[str, int], decimal: str) -> dict[str, Callable[[str], Any]]:
+    """How the preview reads each mapped field: the rules of the import, in Python."""
+    aliases = country_aliases()
+    readers: dict[str, Callable[[str], Any]] = {}
+    for field in fields:
+        kind = FIELDS_BY_KEY[field].kind
+        unit = units.get(field, 1)
+        readers[field] = {
+            "money": lambda raw, unit=unit: normalize.parse_money(raw, unit, decimal=decimal),
+            "count": lambda raw: normalize.parse_count(raw, decimal=decimal),
+            "year": lambda raw: normalize.parse_year(raw),
+            "domain": normalize.normalize_domain,
+            "website": lambda raw: normalize.normalize_domain(raw) and normalize.clean_text(raw),
+            "country": lambda raw: aliases.get(normalize.key(raw) or ""),
+            "lifecycle": lambda raw: LIFECYCLE_ALIASES.get(normalize.key(raw) or ""),
+            "ownership": lambda raw: OWNERSHIP_ALIASES.get(normalize.key(raw) or ""),
+        }.get(kind, normalize.clean_text)
+    if "owner" in readers:
+        owners = active_user_keys()
+        readers["owner"] = lambda raw: owners.get(normalize.key(raw) or "")
+    return readers
+
+
+def _preview_cell(field: str, raw: str, value: Any) -> dict[str, Any]:
+    spec = FIELDS_BY_KEY[field]
+    kind = "name" if field == "name" else spec.kind
+    found: Problem | None = cell_problem(field=field, kind=kind, raw=raw, value=value, max_length=spec.max_length)
+    if found is not None and found.kind == WARNING:
+        value = None  # the import leaves it unknown
+    return {
+        "value": value,
+        "raw": raw,
+        "kind": spec.kind,
+        "problem": found.reason if found else "",
+        "severity": found.kind if found else "",
+        "refused": bool(found and found.kind == ERROR),
+    }
 
 
 def account_import_start(
-    *, account_import: AccountImport, mapping: dict[str, Any], mode: str, user: User | None
+    *,
+    account_import: AccountImport,
+    mapping: dict[str, Any],
+    mode: str,
+    user: User | None,
+    encoding: str | None = None,
 ) -> JobRun:
-    """Save the confirmed mapping and queue the import job (once: a second click returns the same job)."""
+    """Save the confirmed mapping (and the encoding chosen, if another) and queue the import job (once:
+    a second click returns the same job)."""
+    if encoding and encoding_name(encoding) != encoding_name(account_import.encoding or "utf-8"):
+        _encoding_change(account_import, encoding)
     cleaned = mapping_clean(headers=list(account_import.headers), mapping=mapping)
     with transaction.atomic():
         account_import.mapping, account_import.mode = cleaned, mode
@@ -153,8 +254,26 @@ def account_import_start(
             dedupe_key=f"accounts_import:{account_import.pk}",
         )
         account_import.job = job
-        account_import.save(update_fields=["mapping", "mode", "status", "job"])
+        account_import.save(update_fields=["mapping", "mode", "status", "job", "encoding", "headers"])
     return job
+
+
+def _encoding_change(account_import: AccountImport, encoding: str) -> None:
+    """Read the header again in the encoding chosen; refuse one that does not read the whole file."""
+    name = encoding_name(encoding)
+    path = Path(account_import.file.path)
+    if name not in ENCODINGS:
+        raise ValidationError(f"“{encoding}” is not an encoding we can read.")
+    if error := encoding_error(path, name):
+        raise ValidationError(error)
+    info = account_import_file_info(account_import, encoding=name)
+    headers = [h.strip() for h in next(iter(file_rows(path, info)), [])]
+    if len(headers) != len(account_import.headers):
+        raise ValidationError(
+            f"Read as {ENCODINGS[name]}, the file has {len(headers)} columns instead of "
+            f"{len(account_import.headers)}: choose another encoding, or read the file again with it."
+        )
+    account_import.encoding, account_import.headers = name, headers
 
 
 def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: bool = False) -> dict[str, int]:
@@ -187,6 +306,10 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
         f"{done}: {counts.created:,} created, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
         f"{counts.rejected:,} rejected, {counts.duplicates:,} duplicates skipped."
     )
+    warnings = ImportIssue.objects.filter(account_import=account_import, kind=ImportIssue.Kind.WARNING).count()
+    if warnings:
+        plural = "s were" if warnings != 1 else " was"
+        message += f" {warnings:,} value{plural} left empty, their rows imported without them: see the warnings."
     _import_finish(account_import, counts, AccountImport.Status.DONE, message)
     if counts.created or counts.updated:
         accounts_data_changed()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 CSV = (
     "Company,Website,Revenues_M,Number_of_employees,HeadquartersState\n"
-    'Walmart,www.walmart.com,611289,"2,100,000",AR\nAcme,acme.com,lots,10,IL\n'
+    'Walmart,www.walmart.com,611289,"2,100,000",AR\nAcme,acme.com,-5,10,IL\n'
 )
 
 
@@ -39,7 +39,7 @@ def test_upload_leads_to_mapping_with_guesses_and_a_preview(client, org):
     assert form["unit_annual_revenue"].value() == 1_000_000
     preview = page.context["preview"]
     assert preview[0]["cells"]["annual_revenue"]["value"] == 611_289_000_000
-    assert preview[1]["cells"]["annual_revenue"]["error"] is True  # "lots" is flagged before importing
+    assert preview[1]["cells"]["annual_revenue"]["refused"] is True  # "-5" is flagged before importing
     assert "$611.3B" in html
 
 
@@ -83,7 +83,7 @@ def test_confirming_the_mapping_runs_the_import_and_reports(client, org, django_
     report = client.get(account_import.get_absolute_url()).content.decode()
     assert "Imported: 1 created" in report
     assert "Revenues_M" in report
-    assert "lots" in report
+    assert "must not be negative" in report
     assert Account.objects.get(domain="walmart.com").employees == 2_100_000
 
 

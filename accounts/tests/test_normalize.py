@@ -83,7 +83,7 @@ def test_clean_text_and_name_key(raw, text, key):
     assert normalize.name_key(raw) == key
 
 
-@pytest.mark.parametrize("raw", ["", "  ", "N/A", "n.a.", "-", "—", "null", "None", "#N/A", "unknown", "&nbsp;"])
+@pytest.mark.parametrize("raw", ["", "  ", "N/A", "n.a.", "-", "—", "null", "None", "unknown", "&nbsp;"])
 def test_blank_cells(raw):
     assert normalize.is_blank(raw)
     assert normalize.clean_text(raw) is None

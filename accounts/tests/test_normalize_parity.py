@@ -21,12 +21,21 @@ CORPUS = [
     "www2.acme.com", "wwwacme.com", "www.", "ftp://acme.org", "Acme Inc Inc", "Acme L L C", "Foo Co. Ltd.", "Disco",
     "Taco Co", "Acme  Corp", "A\u00a0 B", "Lowe’s", "1,000,000,000,000,000", "999999999999999.5", "12.0", "1.5k",
     "Co", "inc", " co inc", "Ag Sa Nv", "co.uk", "x@y", "http://", "a b  c\r\nd",
+    # Spreadsheet artifacts: errors a formula left behind, and numbers turned into dates.
+    "#NAME?", "#name?", " #VALUE! ", "#REF!", "#n/a", "#N/A N/A", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#",
+    "####", "########", "Err:502", "#Acme", "##5", "5/18/27", "2027-05-18", "18.05.2027", "2027-05-18 00:00:00",
+    "2027/5/18", "18-May", "May-27", "18 May 2027", "May 18, 2027", "sept. 3", "12-Mar-2019", "1.2.3.4.5",
+    # Files written with a decimal comma, European scale words, and thousands that are not thousands.
+    "1,234", "1.234", "1.234,5", "1.234.567,89", "1,2 Mio €", "1,2 Mio. EUR", "3 Mrd", "3 Mrd.", "250 Tsd",
+    "250 T€", "500 TEUR", "2,5 Mia", "4 Md€", "1,5 Bio", "12,5", "1,5", "1,23", "1,2345", "1.2345", "12.34.56",
+    "1 234 567,8", "1\u202f234", "1'234.50", "1,234.56", "1.234.56", "(1.234,5)", "-1,5 Mio", "1,,234",
+    "12,345,67", ",5", "5,", "1.000.000", "€ 1.000,-", "1,2mio", "3 mln", "7 milliarden", "2 bio",
 ]  # fmt: skip
 
 
-def _sql_results(value: str, latest: int = 2027) -> dict[str, object]:
+def _sql_results(value: str, latest: int = 2027, decimal: str = ".") -> dict[str, object]:
     """Step A and step B of the PostgreSQL import over one cell holding ``value``, read as every kind."""
-    rules = PostgresRules()
+    rules = PostgresRules(decimal=decimal)
     step_a = levels_select(
         rules.read_levels([(0, "name"), (1, "money"), (2, "website")]),
         "(SELECT 1 AS row_no, '' AS extra, CAST(%s AS text) AS c0, CAST(%s AS text) AS c1, CAST(%s AS text) AS c2)",
@@ -35,12 +44,13 @@ def _sql_results(value: str, latest: int = 2027) -> dict[str, object]:
     sql = (
         f"SELECT {rules.text('a.t0')}, {rules.money('a.t1', ('a.m1', 'a.s1', 'a.n1'), 1000)}, "
         f"{rules.count('a.t1', ('a.m1', 'a.s1', 'a.n1'))}, {rules.year('a.t0', latest)}, "
-        f"{rules.domain('a.t2', 'a.u2')}, {rules.name_key('a.name_words')}, {rules.is_blank('a.t0')} "
-        f"FROM ({step_a}) a"
+        f"{rules.domain('a.t2', 'a.u2')}, {rules.name_key('a.name_words')}, {rules.is_blank('a.t0')}, "
+        f"COALESCE({rules.spreadsheet_error('a.t0')}, false), COALESCE({rules.is_date('a.t0')}, false), "
+        f"{rules.website('a.t2')} IS NULL FROM ({step_a}) a"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value, value, value])
-        text, money, count, year, domain, name_key, blank = cursor.fetchone()
+        text, money, count, year, domain, name_key, blank, error, date, no_website = cursor.fetchone()
     return {
         "text": text,
         "money": money,
@@ -49,21 +59,28 @@ def _sql_results(value: str, latest: int = 2027) -> dict[str, object]:
         "domain": domain,
         "name_key": name_key,
         "blank": blank,
+        "spreadsheet_error": error,
+        "date": date,
+        "website_empty": no_website,
     }
 
 
+@pytest.mark.parametrize("decimal", [".", ","])
 @pytest.mark.parametrize("value", CORPUS)
-def test_postgres_reads_like_python(value):
+def test_postgres_reads_like_python(value, decimal):
     expected = {
         "text": normalize.clean_text(value),
-        "money": normalize.parse_money(value, 1000),
-        "count": normalize.parse_count(value),
+        "money": normalize.parse_money(value, 1000, decimal=decimal),
+        "count": normalize.parse_count(value, decimal=decimal),
         "year": normalize.parse_year(value, latest=2027),
         "domain": normalize.normalize_domain(value),
         "name_key": normalize.name_key(value) if normalize.clean_text(value) is not None else None,
         "blank": normalize.is_blank(value),
+        "spreadsheet_error": normalize.spreadsheet_error(value),
+        "date": normalize.looks_like_date(value),
+        "website_empty": normalize.clean_text(value) is None,
     }
-    got = _sql_results(value)
+    got = _sql_results(value, decimal=decimal)
     if expected["name_key"] is None:
         got["name_key"] = None  # blank names are rejected before their key matters
     assert got == expected

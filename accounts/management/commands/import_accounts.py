@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.importing.files import DELIMITERS, ENCODINGS
 from accounts.models import AccountImport, ImportIssue
 from accounts.services.imports import (
     ImportFileError,
@@ -59,6 +60,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{verb} {path.name} in {time.monotonic() - started:.1f} s — {summary}."))
 
     def _print_mapping(self, account_import: AccountImport) -> None:
+        if account_import.file_format == "csv":
+            decimal = account_import.mapping.get("decimal", ".")
+            self.stdout.write(
+                f"  read as {ENCODINGS.get(account_import.encoding, account_import.encoding)}, "
+                f"{DELIMITERS.get(account_import.delimiter, account_import.delimiter)} separated, "
+                f"decimal {'comma' if decimal == ',' else 'point'}"
+            )
         for index, field in sorted(account_import.mapping["columns"].items(), key=lambda item: int(item[0])):
             unit = account_import.mapping.get("units", {}).get(field)
             self.stdout.write(
