@@ -225,6 +225,11 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object, live_server: object) -> Iterator[object]:
+    from django.test.testcases import QuietWSGIRequestHandler
+
+    # The live server writes a response's headers and body in separate sends; with Nagle's algorithm on,
+    # the body waits for the browser's delayed ACK of the headers (~40 ms on every keep-alive request).
+    QuietWSGIRequestHandler.disable_nagle_algorithm = True
     context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -10,6 +10,7 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import F, QuerySet
+from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -37,17 +38,23 @@ def sort_queryset(
 ) -> tuple[QuerySet, Sorting]:
     """Order by the ``sort`` parameter if it names an allowed column, else by ``default``.
 
-    A column may sort by several fields (location: state, then city). Unknown values fall back
-    silently: a sort link is never an error. NULLs sort last either way; the primary key breaks ties
-    so pages never repeat or skip a row.
+    A column may sort by several fields (location: state, then city); a field written "-score" runs
+    against the column's direction (tier A first, and within a tier the best score first). Unknown
+    values fall back silently: a sort link is never an error. NULLs sort last either way; the primary
+    key breaks ties so pages never repeat or skip a row.
     """
     key = raw.lstrip("-")
     if key not in columns:
         raw, key = default, default.lstrip("-")
     sorting = Sorting(key=key, descending=raw.startswith("-"))
     fields = columns[key] if isinstance(columns[key], tuple) else (columns[key],)
-    order = [F(f).desc(nulls_last=True) if sorting.descending else F(f).asc(nulls_last=True) for f in fields]
-    return queryset.order_by(*order, "pk"), sorting
+    return queryset.order_by(*(_order_by(f, descending=sorting.descending) for f in fields), "pk"), sorting
+
+
+def _order_by(field: str, *, descending: bool) -> OrderBy:
+    if field.startswith("-"):
+        field, descending = field[1:], not descending
+    return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
 
 
 class EstimatedCountPaginator(Paginator):

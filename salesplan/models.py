@@ -203,7 +203,9 @@ class Territory(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("territory_detail", args=[self.pk])
+        """Its row in the tree of its design's page: a territory is read and changed there, beside its
+        region, area, reps and rules."""
+        return reverse("territory_design_detail", args=[self.design_id]) + f"#territory-{self.pk}"
 
 
 class TerritoryRep(models.Model):

@@ -266,7 +266,8 @@ class TamModel(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("tam_model_detail", args=[self.pk])
+        """The market-size page, where the sales leader edits the plan's model and sizes the market with it."""
+        return reverse("tam_overview") + "#tam-model"
 
 
 class TamRun(models.Model):

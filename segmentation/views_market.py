@@ -447,6 +447,8 @@ def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by: dict[str, list[TamBreakdown]] = {}
     for row in breakdowns:
         by.setdefault(row.dimension, []).append(row)
+    for row in by.get("segment", []):
+        row.key = dict(Lifecycle.choices).get(row.key, row.key)  # shown and exported as on the page, not saved
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         return _tam_export(run, breakdowns, export)
@@ -454,8 +456,6 @@ def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("compare"):
         compare = tam_runs_visible_to(request.user).filter(pk=request.GET["compare"]).first()
     sizes = sorted(by.get("size", []), key=lambda r: _SIZE_ORDER.index(r.key) if r.key in _SIZE_ORDER else 99)
-    for row in by.get("segment", []):
-        row.key = dict(Lifecycle.choices).get(row.key, row.key)  # shown, not saved
     tables = [(TamBreakdown.Dimension(d).label, by.get(d, [])) for d in ("vertical", "region", "size", "segment")]
     return render(
         request,
