@@ -71,7 +71,9 @@ LIST_EXPORTS: dict[str, ListExport] = {
     "my_territory": ListExport(
         "td:nth-child(2) > a", itemgetter("Company"), (("Search", "Inc"), ("Tier", "B")), "$ potential"
     ),
-    "account_plan_list": ListExport("td:nth-child(1) > a", itemgetter("Account"), (("Search", "Inc"),), "Account"),
+    "account_plan_list": ListExport(
+        "td:nth-child(1) > a", itemgetter("Account"), (("Search", "Walkabout"),), "Account"
+    ),
     "plan_list": ListExport("td:nth-child(1) > a", itemgetter("Name"), (("Status", "published"),), narrows=False),
     "user_list": ListExport("td:nth-child(2) > code", itemgetter("Username"), (("Role", "rep"),), "Username"),
     "team_list": ListExport("td:nth-child(1) > a", itemgetter("Team"), sort="Reps", narrows=False),
@@ -129,6 +131,12 @@ def walk_data(settings) -> str:
                 )
             )
     JobRun.objects.bulk_create(jobs)
+    # A plan whose name the plan list's search finds, beside the demo's others (whose names vary with it).
+    from accounts.services.plans import plan_create
+    from accounts.tests.factories import AccountFactory
+
+    rep = User.objects.get(username="rep1")
+    plan_create(account=AccountFactory(name="Walkabout Works", owner=rep, state="NY", country="US"), user=rep)
     return settings.DEMO_PASSWORD
 
 
