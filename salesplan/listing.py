@@ -46,7 +46,13 @@ def sort_queryset(
         raw, key = default, default.lstrip("-")
     sorting = Sorting(key=key, descending=raw.startswith("-"))
     fields = columns[key] if isinstance(columns[key], tuple) else (columns[key],)
-    order = [F(f).desc(nulls_last=True) if sorting.descending else F(f).asc(nulls_last=True) for f in fields]
+    # A field written "-name" sorts against the column's direction (tier A first, then its best score).
+    order = [
+        F(f.lstrip("-")).desc(nulls_last=True)
+        if sorting.descending != f.startswith("-")
+        else F(f.lstrip("-")).asc(nulls_last=True)
+        for f in fields
+    ]
     return queryset.order_by(*order, "pk"), sorting
 
 

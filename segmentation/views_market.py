@@ -14,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Lifecycle
+from accounts.models import Lifecycle, Strategy
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
 from salesplan.listing import list_paginate, list_sort
@@ -28,11 +28,25 @@ from salesplan.selectors import (
 from salesplan.services.jobs import job_start
 from salesplan.templatetags.salesplan_tags import usd
 from segmentation.charts import chart_html
-from segmentation.models import AccountPriority, TamBreakdown, TamModel, TamRun, Tier
+from segmentation.models import (
+    NEEDS_DATA,
+    SCORE_TIERS,
+    AccountPriority,
+    AccountScore,
+    IdealCustomerProfile,
+    PriorityList,
+    PriorityRun,
+    TamBreakdown,
+    TamModel,
+    TamRun,
+)
+from segmentation.scoring import score_outlook
 from segmentation.selectors import (
     icp_current,
     priorities_visible_to,
     priority_inputs,
+    priority_list_counts,
+    priority_run_latest,
     tam_runs_visible_to,
     territory_stats,
     territory_tree,
@@ -357,14 +371,59 @@ def _tam_export(run: TamRun, rows: list[TamBreakdown], file_format: str) -> Http
 
 PRIORITY_SORT = {
     "rank": ("rank_territory",), "name": "account__name", "score": "score", "potential": "potential",
-    "tier": "tier", "city": ("account__state", "account__city"),
+    "tier": ("tier", "-score"), "city": ("account__state", "account__city"), "strategy": ("strategy", "rank_territory"),
 }  # fmt: skip
+PRIORITY_LISTS = {
+    PriorityList.RANKED: ("Ranked growth targets", "Acquire, Grow and Reactivate accounts that fit the ICP (tier in "
+                          "force A or B), ranked by ICP score, then $ potential."),
+    PriorityList.KEEP: ("Retain and retire", "Accounts whose strategy is to retain or retire them: served apart, "
+                        "largest potential first, not ranked among the growth targets."),
+    PriorityList.NEEDS_DATA: ("Needs data", "Growth targets with too little known to rate them: find out what "
+                              "each row names, and the account can join the ranked list. Largest potential first."),
+}  # fmt: skip
+
+
+def _to_rate(icp: IdealCustomerProfile, criteria: list, rows: list[AccountPriority]) -> None:
+    """Set ``to_rate`` (what to find out, by weight) and ``coverage`` on a page of needs-data rows: one query."""
+    scores = dict(
+        AccountScore.objects.filter(icp=icp, account_id__in=[r.account_id for r in rows]).values_list(
+            "account_id", "points"
+        )
+    )
+    for row in rows:
+        outlook = score_outlook(icp, criteria, scores.get(row.account_id) or [])
+        row.to_rate = [m.find_out for m in outlook.get("to_rate", [])]
+        row.coverage = round(outlook.get("coverage", 0))
+
+
+def _priority_rows(qs: Any, run: PriorityRun | None, listed: str) -> Any:
+    """The rows of an export, in chunks (a needs-data chunk reads its scores once)."""
+    criteria = list(run.icp.criteria.all()) if run else []
+    chunk: list[AccountPriority] = []
+    for p in qs.iterator(chunk_size=2000):
+        chunk.append(p)
+        if len(chunk) == 2000:
+            if listed == PriorityList.NEEDS_DATA:
+                _to_rate(run.icp, criteria, chunk)
+            yield from chunk
+            chunk = []
+    if chunk and listed == PriorityList.NEEDS_DATA:
+        _to_rate(run.icp, criteria, chunk)
+    yield from chunk
+
+
+def _tier_text(tier: str) -> str:
+    return "Needs data" if tier == NEEDS_DATA else tier
 
 
 def my_territory(request: HttpRequest) -> HttpResponse:
     plan = plan_current(request.user)
+    run = priority_run_latest(plan) if plan else None
     qs = priorities_visible_to(request.user, plan) if plan else AccountPriority.objects.none()
     territories = territories_visible_to(request.user).filter(design__status="published")
+    listed = request.GET.get("list", PriorityList.RANKED)
+    if listed not in PRIORITY_LISTS:
+        listed = PriorityList.RANKED
     scope = request.GET.get("territory", "")
     rank_field = "rank_territory"
     if scope:
@@ -373,7 +432,9 @@ def my_territory(request: HttpRequest) -> HttpResponse:
             field = {"territory": "territory_id", "area": "area_id", "region": "region_id"}[chosen.level]
             qs = qs.filter(**{field: chosen.pk})
             rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
-    if request.GET.get("tier") in Tier.values:
+    counts = priority_list_counts(request.user, run, qs, scoped=bool(scope))
+    qs = qs.filter(list=listed)
+    if request.GET.get("tier") in {t for t, _label in SCORE_TIERS}:
         qs = qs.filter(tier=request.GET["tier"])
     search = request.GET.get("q", "").strip()
     if search:
@@ -381,26 +442,54 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     columns = {**PRIORITY_SORT, "rank": (rank_field, "territory_id")}
     qs, sorting = list_sort(request, qs, columns=columns, default="rank")
     if request.GET.get("export") == "csv":
-        header = ["Rank", "Company", "City", "State", "Tier", "Score", "$ potential", "Lifecycle", "Territory"]
+        header = [
+            "Rank" if listed == PriorityList.RANKED else "#",
+            "Company",
+            "City",
+            "State",
+            "Tier in force",
+            "Computed tier",
+            "Score",
+            "$ potential",
+            "Strategy",
+            "Strategy chosen",
+            "Lifecycle",
+            "Territory",
+        ]
+        if listed == PriorityList.NEEDS_DATA:
+            header += ["Known %", "To rate it, find out"]
         rows = (
-            [getattr(p, rank_field), p.account.name, p.account.city, p.account.state, p.tier, p.score, p.potential,
-             p.account.get_lifecycle_display(), p.territory.name]
-            for p in qs.iterator(chunk_size=2000)
+            [getattr(p, rank_field), p.account.name, p.account.city, p.account.state, _tier_text(p.tier),
+             _tier_text(p.computed_tier), p.score, p.potential, Strategy(p.strategy).label if p.strategy else "",
+             "yes" if p.strategy_chosen else "suggested", p.account.get_lifecycle_display(), p.territory.name,
+             *([p.coverage, "; ".join(p.to_rate)] if listed == PriorityList.NEEDS_DATA else [])]
+            for p in _priority_rows(qs, run, listed)
         )  # fmt: skip
-        return csv_response(filename="territory-priorities.csv", header=header, rows=rows)
+        name = {"rank": "territory-priorities", "keep": "territory-retain-retire", "data": "territory-needs-data"}
+        return csv_response(filename=f"{name[listed]}.csv", header=header, rows=rows)
+    page = list_paginate(request, qs)
+    if listed == PriorityList.NEEDS_DATA and run is not None:
+        _to_rate(run.icp, list(run.icp.criteria.all()), list(page.object_list))
     inputs = priority_inputs(plan) if plan and request.user.is_leader else None
     return render(
         request,
         "segmentation/my_territory.html",
         {
             "plan": plan,
-            "page": list_paginate(request, qs),
+            "run": run,
+            "page": page,
             "sorting": sorting,
             "rank_field": rank_field,
+            "list": listed,
+            "lists": [
+                (key, label, help_text, counts.get(key, 0)) for key, (label, help_text) in PRIORITY_LISTS.items()
+            ],
+            "list_help": PRIORITY_LISTS[listed][1],
+            "strategies": dict(Strategy.choices),
             "territories": territories.order_by("level", "name"),
-            "tiers": Tier.choices,
+            "tiers": SCORE_TIERS,
             "can_run": inputs is not None,
-            "has_run": plan is not None and plan.priority_runs.exists(),
+            "has_run": run is not None,
         },
     )
 

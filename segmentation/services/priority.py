@@ -1,7 +1,16 @@
-"""Market prioritization: rank the ICP-matching accounts within every territory, area and region.
+"""Market prioritization: every rep's lists, ranked within every territory, area and region.
 
-One INSERT … SELECT with window functions: by ICP score, then $ potential, ties broken by the account id
-(stable from run to run). Runs are kept; pages read the latest run of the plan.
+The account strategy decides who is ranked. The strategy in force is the one chosen for the account, else
+the one the data suggests (accounts.services.strategy, here as SQL); the ICP tier is the one in force (a
+manager's review, else computed; segmentation.tiers). Each placed, scored account lands on one list:
+
+* ``rank``: growth targets (Acquire, Grow, Reactivate) whose tier is in the SAM: ranked by ICP score, then
+  $ potential, ties broken by the account id (stable from run to run);
+* ``keep``: accounts to Retain or Retire, whatever their tier: listed apart, largest potential first;
+* ``data``: growth targets whose tier is "Needs data": work for the rep, largest potential first.
+
+Growth targets rated below the SAM are on no list. One INSERT … SELECT with window functions; runs are
+kept, pages read the latest run of the plan.
 """
 
 from __future__ import annotations
@@ -13,31 +22,53 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from accounts.services.strategy import GROWTH_STRATEGIES, KEEP_STRATEGIES, strategy_in_force_sql
 from salesplan.models import StrategyPlan, TerritoryDesign
 from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
-from segmentation.models import IdealCustomerProfile, PriorityRun, TamModel
+from segmentation.models import NEEDS_DATA, IdealCustomerProfile, PriorityList, PriorityRun, TamModel
 from segmentation.services.tam import potential_sql, sam_tiers
+from segmentation.tiers import effective_tier_join, effective_tier_sql
 
 
 def priority_sql(*, design: TerritoryDesign, icp: IdealCustomerProfile, model: TamModel) -> tuple[str, list[Any]]:
-    """SELECT (account, territory, area, region, score, tier, potential, three ranks) of the matching accounts."""
+    """SELECT (account, territory, area, region, list, score, tier in force, computed tier, strategy in force,
+    whether it was chosen, potential, three ranks) of the listed accounts."""
     tiers = sam_tiers(model)
-    order = "x.score DESC NULLS LAST, x.potential DESC NULLS LAST, x.account_id"
+    reviews, review_params = effective_tier_join(plan_id=icp.plan_id, account="at.account_id")
+    tier = effective_tier_sql("s.tier")
+    strategies, strategy, chosen, strategy_params = strategy_in_force_sql(account="a.id", tier=tier)
+    growth = ", ".join(f"'{s}'" for s in GROWTH_STRATEGIES)
+    keep = ", ".join(f"'{s}'" for s in KEEP_STRATEGIES)
+    listed = (
+        f"CASE WHEN y.strategy IN ({keep}) THEN '{PriorityList.KEEP}' "
+        f"WHEN y.strategy IN ({growth}) AND y.tier = '{NEEDS_DATA}' THEN '{PriorityList.NEEDS_DATA}' "
+        f"WHEN y.strategy IN ({growth}) AND y.tier IN ({', '.join(['%s'] * len(tiers))}) THEN '{PriorityList.RANKED}' "
+        "END"
+    )
+    # Ranked: score, then potential. Kept apart and needing data: potential first (no rank by score).
+    order = (
+        f"CASE WHEN x.list = '{PriorityList.RANKED}' THEN x.score END DESC NULLS LAST, "
+        "x.potential DESC NULLS LAST, x.score DESC NULLS LAST, x.account_id"
+    )
     sql = (
-        "SELECT x.account_id, x.territory_id, x.area_id, x.region_id, x.score, x.tier, x.potential, "
-        f"row_number() OVER (PARTITION BY x.territory_id ORDER BY {order}), "
-        f"row_number() OVER (PARTITION BY x.area_id ORDER BY {order}), "
-        f"row_number() OVER (PARTITION BY x.region_id ORDER BY {order}) "
-        "FROM (SELECT at.account_id, at.territory_id, t.parent_id AS area_id, ar.parent_id AS region_id, s.score, "
-        f"s.tier, {potential_sql(model)} AS potential "
+        "SELECT x.account_id, x.territory_id, x.area_id, x.region_id, x.list, x.score, x.tier, x.computed_tier, "
+        "x.strategy, x.strategy_chosen, x.potential, "
+        f"row_number() OVER (PARTITION BY x.list, x.territory_id ORDER BY {order}), "
+        f"row_number() OVER (PARTITION BY x.list, x.area_id ORDER BY {order}), "
+        f"row_number() OVER (PARTITION BY x.list, x.region_id ORDER BY {order}) "
+        f"FROM (SELECT y.*, {listed} AS list FROM ("
+        "SELECT at.account_id, at.territory_id, t.parent_id AS area_id, ar.parent_id AS region_id, s.score, "
+        f"{tier} AS tier, s.tier AS computed_tier, {strategy} AS strategy, {chosen} AS strategy_chosen, "
+        f"{potential_sql(model)} AS potential "
         "FROM accounts_accountterritory at "
         "JOIN accounts_account a ON a.id = at.account_id "
         "JOIN segmentation_accountscore s ON s.account_id = at.account_id AND s.icp_id = %s "
+        f"{reviews} {strategies} "
         "JOIN salesplan_territory t ON t.id = at.territory_id "
         "LEFT JOIN salesplan_territory ar ON ar.id = t.parent_id "
-        f"WHERE at.design_id = %s AND s.tier IN ({', '.join(['%s'] * len(tiers))})) x"
+        "WHERE at.design_id = %s) y) x WHERE x.list IS NOT NULL"
     )
-    return sql, [icp.pk, design.pk, *tiers]
+    return sql, [*tiers, icp.pk, *review_params, *strategy_params, design.pk]
 
 
 def prioritize(
@@ -68,14 +99,19 @@ def prioritize(
             else []
         )
         cursor.execute(
-            f"INSERT INTO {table} (run_id, account_id, territory_id, area_id, region_id, score, tier, potential, "
-            f"rank_territory, rank_area, rank_region) SELECT %s, r.* FROM ({sql}) r",
+            f"INSERT INTO {table} (run_id, account_id, territory_id, area_id, region_id, list, score, tier, "
+            "computed_tier, strategy, strategy_chosen, potential, rank_territory, rank_area, rank_region) "
+            f"SELECT %s, r.* FROM ({sql}) r",
             [run.pk, *params],
         )
-        run.ranked = cursor.rowcount
         bulk_indexes_restore(lifted)
+        cursor.execute(f"SELECT list, count(*) FROM {table} WHERE run_id = %s GROUP BY list", [run.pk])
+        counts = dict(cursor.fetchall())
+        run.ranked = counts.get(PriorityList.RANKED, 0)
+        run.kept = counts.get(PriorityList.KEEP, 0)
+        run.needs_data = counts.get(PriorityList.NEEDS_DATA, 0)
         run.seconds = time.perf_counter() - started
-        run.save(update_fields=["ranked", "seconds"])
+        run.save(update_fields=["ranked", "kept", "needs_data", "seconds"])
         # Older runs of the plan are replaced: the lists always show the latest.
         old = list(PriorityRun.objects.filter(plan=plan).exclude(pk=run.pk).values_list("pk", flat=True))
         if old:
@@ -85,7 +121,11 @@ def prioritize(
             PriorityRun.objects.filter(pk__in=old).delete()
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {table}")
-    progress(100, f"Ranked {run.ranked:,} accounts in {run.seconds:.1f} s")
+    progress(
+        100,
+        f"Ranked {run.ranked:,} growth targets; {run.kept:,} to retain or retire and {run.needs_data:,} needing "
+        f"data listed apart, in {run.seconds:.1f} s",
+    )
     return run
 
 
@@ -105,4 +145,4 @@ def prioritize_job(*, job: Any, plan_id: int) -> dict[str, int]:
         )
     except ValidationError as exc:
         raise JobError(" ".join(exc.messages)) from exc
-    return {"run_id": run.pk, "ranked": run.ranked}
+    return {"run_id": run.pk, "ranked": run.ranked, "retain_or_retire": run.kept, "needs_data": run.needs_data}

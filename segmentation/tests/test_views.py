@@ -81,7 +81,8 @@ def test_only_managers_and_leaders_review_and_only_their_teams(client, org, worl
     response = client.post(url, {"tier": "D", "reason": "Shrinking"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "overridden to D: Shrinking" in response.content.decode()
-    assert TierReview.objects.get().computed_tier == "A"
+    # Revenue known (5 of 10), the budget not: 50 % known, under 60 %: "Needs data", overridden to D.
+    assert (TierReview.objects.get().computed_tier, TierReview.objects.get().tier) == ("N", "D")
 
 
 def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world):
@@ -93,8 +94,9 @@ def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world)
     response = _matrix(client, org["rep_a1"], world["icp"], export="xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet["A2"].value.startswith("'=")
-    assert sheet["F2"].value == 100
-    assert sheet["J2"].value == 5
+    assert [c.value for c in sheet[2][3:6]] == ["Needs data", None, "Needs data"]  # tier, review, in force
+    assert sheet["G2"].value == 75  # revenue 5 of 10, the budget's 5 unknown counting half: (5 + 2.5) / 10
+    assert sheet["K2"].value == 5
 
 
 def test_drafts_are_the_leaders_and_editing_is_the_leaders(client, org, world):
@@ -160,7 +162,9 @@ def test_account_page_panel_explains_the_score(client, org, world):
     client.force_login(org["rep_a1"])
     page = client.get(reverse("account_icp_panel", args=[world["mine"].pk])).content.decode()
     assert "Matches 1 of 2 criteria" in page
-    assert "not counted" in page
+    assert "unknown · counts 2.5 / 5" in page  # the unanswered budget counts half its weight
+    assert "Not sure yet:" in page and "tiers A and B need 60%" in page
+    assert "Has it confirmed" not in page and "Budget?" in page  # what to find out: the question itself
     assert client.get(reverse("account_icp_panel", args=[world["other"].pk])).status_code == 404
 
 
