@@ -367,6 +367,7 @@ class PriorityRun(models.Model):
     ranked = models.PositiveBigIntegerField(default=0, help_text="Growth targets that fit the ICP, ranked.")
     kept = models.PositiveBigIntegerField(default=0, help_text="Accounts to retain or retire, listed apart.")
     needs_data = models.PositiveBigIntegerField(default=0, help_text="Growth targets the rep must find out about.")
+    counts = models.JSONField(default=dict, help_text="Accounts per territory and list: {territory id: {list: n}}.")
     seconds = models.FloatField(default=0)
 
     class Meta:
@@ -408,8 +409,8 @@ class AccountPriority(models.Model):
     strategy = models.CharField(max_length=10, blank=True, help_text="The chosen strategy, else the suggested one.")
     strategy_chosen = models.BooleanField(default=False)
     potential = models.DecimalField(max_digits=20, decimal_places=0, null=True)
-    rank_territory = models.PositiveIntegerField()
-    rank_area = models.PositiveIntegerField(null=True)
+    rank_territory = models.PositiveIntegerField(help_text="Its place on its list in its territory, from 1.")
+    rank_area = models.PositiveIntegerField(null=True)  # ranked list only
     rank_region = models.PositiveIntegerField(null=True)
 
     class Meta:

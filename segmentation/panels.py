@@ -18,7 +18,7 @@ def _icp_focus(user: User) -> dict[str, Any]:
     if icp is None or not icp.scored_at:
         return {"icp": icp}
     # The matrix's order, which its index serves: rated first, best score, best known, then the account id.
-    order = ("-rated", F("score").desc(nulls_last=True), F("coverage").desc(nulls_last=True), "account_id")
+    order = [F(f).desc(nulls_last=True) for f in ("rated", "score", "coverage")] + ["account_id"]
     focus = scores_in_effective_tiers(scores_visible_to(user, icp), icp.plan_id, FOCUS_TIERS)
     top = reviews_attach(list(focus.order_by(*order)[:8]), icp.plan_id)
     return {"icp": icp, "counts": icp_summary(user, icp)["counts"], "top": top}

@@ -328,7 +328,7 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     if user.is_leader:
         return qs
     # The few territory ids as a list, so the planner reads the (run, list, territory, rank) index for them.
-    territory_ids = list(territories_visible_to(user).filter(level="territory").values_list("pk", flat=True))
+    territory_ids = priority_territory_ids(user)
     if not territory_ids:
         return AccountPriority.objects.none()
     qs = qs.filter(territory__in=territory_ids)
@@ -338,13 +338,29 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     return qs
 
 
+def priority_territory_ids(user: User) -> list[int] | None:
+    """The leaf territories whose priorities the user reads (None: a leader reads them all)."""
+    if user.is_leader:
+        return None
+    return list(territories_visible_to(user).filter(level="territory").values_list("pk", flat=True))
+
+
 def priority_list_counts(
-    user: User, run: PriorityRun | None, priorities: QuerySet[AccountPriority], *, scoped: bool = False
+    user: User, run: PriorityRun | None, priorities: QuerySet[AccountPriority], *, leaves: list[int] | None = None
 ) -> dict[str, int]:
-    """How many accounts each list holds for the user: the run's own totals for a leader looking at
-    everything, else one GROUP BY over the user's territories."""
+    """How many accounts each list holds for the user (in the leaf territories ``leaves`` when given): added up
+    from the run's own counts per territory, without reading the lists; counted when the run was ranked on
+    another design than the one that governs what the user sees."""
     if run is None:
         return {}
-    if user.is_leader and not scoped:
-        return {"rank": run.ranked, "keep": run.kept, "data": run.needs_data}
-    return dict(priorities.order_by().values_list("list").annotate(n=Count("account_id")))
+    if not user.is_leader and run.design_id != territory_design_published_id():
+        return dict(priorities.order_by().values_list("list").annotate(n=Count("account_id")))
+    mine = priority_territory_ids(user)
+    chosen = {str(t) for t in (mine if mine is not None else run.counts)}
+    if leaves is not None:
+        chosen &= {str(t) for t in leaves}
+    counts: dict[str, int] = {}
+    for key in chosen:
+        for listed, n in run.counts.get(key, {}).items():
+            counts[listed] = counts.get(listed, 0) + n
+    return counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
@@ -9,20 +10,23 @@ import plotly.graph_objects as go
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from accounts.models import Lifecycle, Strategy
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
-from salesplan.listing import list_paginate, list_sort
+from salesplan.listing import PER_PAGE_CHOICES, list_paginate, list_sort
 from salesplan.models import Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import (
     plan_current,
     plans_visible_to,
     territories_visible_to,
+    territory_design_published_id,
     territory_designs_visible_to,
 )
 from salesplan.services.jobs import job_start
@@ -47,6 +51,7 @@ from segmentation.selectors import (
     priority_inputs,
     priority_list_counts,
     priority_run_latest,
+    priority_territory_ids,
     tam_runs_visible_to,
     territory_stats,
     territory_tree,
@@ -416,6 +421,58 @@ def _tier_text(tier: str) -> str:
     return "Needs data" if tier == NEEDS_DATA else tier
 
 
+class RankPaginator(Paginator):
+    """Pages of one territory's list in its own order, found by their numbers (``rank_territory`` runs 1, 2, …
+    on each list of each territory): an index seek for any page, where OFFSET would read every row before it."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list.filter(rank_territory__gt=bottom, rank_territory__lte=bottom + self.per_page)
+        return self._get_page(list(rows), number, self)
+
+
+def _scope_leaves(territory: Territory) -> list[int]:
+    """The leaf territories in a territory, an area or a region."""
+    leaves = Territory.objects.filter(design_id=territory.design_id, level=Territory.Level.TERRITORY)
+    inside = Q(pk=territory.pk) | Q(parent=territory) | Q(parent__parent=territory)
+    return list(leaves.filter(inside).values_list("pk", flat=True))
+
+
+def _priority_page(
+    request: HttpRequest,
+    qs: Any,
+    run: PriorityRun | None,
+    leaves: list[int] | None,
+    rank_field: str,
+    count: int,
+    *,
+    plain: bool,
+) -> Page:
+    """The page asked for: by rank numbers when the list is one territory's, unfiltered and in its own order
+    (a rep's usual view), else through the shared paginator."""
+    if plain and run is not None and rank_field == "rank_territory":
+        mine = priority_territory_ids(request.user)
+        scope = set(leaves if leaves is not None else (mine or []))
+        if mine is not None:
+            scope &= set(mine)
+        if len(scope) == 1 and run.design_id == territory_design_published_id():
+            per_page = 50
+            with contextlib.suppress(ValueError):
+                per_page = int(request.GET.get("per_page", per_page))
+            per_page = per_page if per_page in PER_PAGE_CHOICES else 50
+            return RankPaginator(qs, per_page, count=count).get_page(request.GET.get("page"))
+    return list_paginate(request, qs)
+
+
 def my_territory(request: HttpRequest) -> HttpResponse:
     plan = plan_current(request.user)
     run = priority_run_latest(plan) if plan else None
@@ -425,20 +482,23 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     if listed not in PRIORITY_LISTS:
         listed = PriorityList.RANKED
     scope = request.GET.get("territory", "")
-    rank_field = "rank_territory"
+    rank_field, leaves = "rank_territory", None
     if scope:
         chosen = territories.filter(pk=scope).first()
         if chosen is not None:
             field = {"territory": "territory_id", "area": "area_id", "region": "region_id"}[chosen.level]
             qs = qs.filter(**{field: chosen.pk})
-            rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
-    counts = priority_list_counts(request.user, run, qs, scoped=bool(scope))
+            leaves = _scope_leaves(chosen)
+            if listed == PriorityList.RANKED:  # the lists apart are numbered in their territory only
+                rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
+    counts = priority_list_counts(request.user, run, qs, leaves=leaves)
     qs = qs.filter(list=listed)
+    filtered = False
     if request.GET.get("tier") in {t for t, _label in SCORE_TIERS}:
-        qs = qs.filter(tier=request.GET["tier"])
+        qs, filtered = qs.filter(tier=request.GET["tier"]), True
     search = request.GET.get("q", "").strip()
     if search:
-        qs = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search))
+        qs, filtered = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search)), True
     columns = {**PRIORITY_SORT, "rank": (rank_field, "territory_id")}
     qs, sorting = list_sort(request, qs, columns=columns, default="rank")
     if request.GET.get("export") == "csv":
@@ -467,7 +527,8 @@ def my_territory(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
         name = {"rank": "territory-priorities", "keep": "territory-retain-retire", "data": "territory-needs-data"}
         return csv_response(filename=f"{name[listed]}.csv", header=header, rows=rows)
-    page = list_paginate(request, qs)
+    plain = not filtered and sorting.param == "rank"
+    page = _priority_page(request, qs, run, leaves, rank_field, counts.get(listed, 0), plain=plain)
     if listed == PriorityList.NEEDS_DATA and run is not None:
         _to_rate(run.icp, list(run.icp.criteria.all()), list(page.object_list))
     inputs = priority_inputs(plan) if plan and request.user.is_leader else None

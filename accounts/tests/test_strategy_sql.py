@@ -49,7 +49,7 @@ def test_sql_suggestion_equals_the_python_suggestion():
     tiers = _with_tiers(accounts)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT a.id, {strategy_suggest_sql(account='a', tier='t.tier')} FROM accounts_account a "
+            f"SELECT a.id, {strategy_suggest_sql(account='a', tier='t.tier')} FROM accounts_account a "  # noqa: S608
             "JOIN test_tier t ON t.account_id = a.id"
         )
         got = dict(cursor.fetchall())
@@ -72,7 +72,8 @@ def test_the_chosen_strategy_wins_over_the_suggestion_and_the_latest_choice_stan
     join, strategy, chosen, params = strategy_in_force_sql(account="a.id", tier="t.tier")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT a.id, {strategy}, {chosen} FROM accounts_account a JOIN test_tier t ON t.account_id = a.id {join}",
+            f"SELECT a.id, {strategy}, {chosen} FROM accounts_account a "  # noqa: S608
+            f"JOIN test_tier t ON t.account_id = a.id {join}",
             params,
         )
         got = {pk: (s, bool(c)) for pk, s, c in cursor.fetchall()}

@@ -14,8 +14,10 @@ import django.core.validators
 from django.db import migrations, models
 
 RANK_INDEX = {
+    # NULLS LAST on every descending column, as the ORM's order (F(...).desc(nulls_last=True)) writes it:
+    # PostgreSQL uses an index for an ORDER BY only when the NULLS placement matches too.
     "postgresql": "CREATE INDEX score_icp_rank_idx ON segmentation_accountscore "
-    "(icp_id, rated DESC, score DESC NULLS LAST, coverage DESC NULLS LAST, account_id)",
+    "(icp_id, rated DESC NULLS LAST, score DESC NULLS LAST, coverage DESC NULLS LAST, account_id)",
     "sqlite": "CREATE INDEX score_icp_rank_idx ON segmentation_accountscore "
     "(icp_id, rated DESC, score DESC, coverage DESC, account_id)",
 }
@@ -103,6 +105,18 @@ class Migration(migrations.Migration):
             model_name="priorityrun",
             name="kept",
             field=models.PositiveBigIntegerField(default=0, help_text="Accounts to retain or retire, listed apart."),
+        ),
+        migrations.AddField(
+            model_name="priorityrun",
+            name="counts",
+            field=models.JSONField(
+                default=dict, help_text="Accounts per territory and list: {territory id: {list: n}}."
+            ),
+        ),
+        migrations.AlterField(
+            model_name="accountpriority",
+            name="rank_territory",
+            field=models.PositiveIntegerField(help_text="Its place on its list in its territory, from 1."),
         ),
         migrations.AddField(
             model_name="priorityrun",

@@ -65,9 +65,7 @@ def _answers_seed_demo(icp: IdealCustomerProfile, rng: random.Random) -> None:
     unanswered, so the matrix shows what a team that has started qualifying sees: rated accounts in every
     tier, and the rest "Needs data" as work for the reps."""
     questions = list(icp.criteria.filter(kind=Criterion.Kind.QUESTION).values_list("key", flat=True))
-    accounts = Account.objects.filter(owner__isnull=False).order_by(
-        F("annual_revenue").desc(nulls_last=True), "pk"
-    )
+    accounts = Account.objects.filter(owner__isnull=False).order_by(F("annual_revenue").desc(nulls_last=True), "pk")
     rows = []
     ids = list(accounts.values_list("pk", "owner_id"))
     for position, (pk, owner) in enumerate(ids):

@@ -32,7 +32,8 @@ from segmentation.tiers import effective_tier_join, effective_tier_sql
 
 def priority_sql(*, design: TerritoryDesign, icp: IdealCustomerProfile, model: TamModel) -> tuple[str, list[Any]]:
     """SELECT (account, territory, area, region, list, score, tier in force, computed tier, strategy in force,
-    whether it was chosen, potential, three ranks) of the listed accounts."""
+    whether it was chosen, potential, rank in territory, area and region) of the listed accounts; the lists
+    apart are numbered in their territory only (no area or region rank)."""
     tiers = sam_tiers(model)
     reviews, review_params = effective_tier_join(plan_id=icp.plan_id, account="at.account_id")
     tier = effective_tier_sql("s.tier")
@@ -45,18 +46,16 @@ def priority_sql(*, design: TerritoryDesign, icp: IdealCustomerProfile, model: T
         f"WHEN y.strategy IN ({growth}) AND y.tier IN ({', '.join(['%s'] * len(tiers))}) THEN '{PriorityList.RANKED}' "
         "END"
     )
-    # Ranked: score, then potential. Kept apart and needing data: potential first (no rank by score).
-    order = (
-        f"CASE WHEN x.list = '{PriorityList.RANKED}' THEN x.score END DESC NULLS LAST, "
-        "x.potential DESC NULLS LAST, x.score DESC NULLS LAST, x.account_id"
+    # Ranked: score, then potential, in territory, area and region. Listed apart: potential first, numbered in
+    # their territory only, so the (much longer) lists apart cost one sort, not three.
+    ranked = "x.score DESC NULLS LAST, x.potential DESC NULLS LAST, x.account_id"
+    apart = "x.potential DESC NULLS LAST, x.score DESC NULLS LAST, x.account_id"
+    columns = (
+        "x.account_id, x.territory_id, x.area_id, x.region_id, x.list, x.score, x.tier, x.computed_tier, "
+        "x.strategy, x.strategy_chosen, x.potential"
     )
     sql = (
-        "SELECT x.account_id, x.territory_id, x.area_id, x.region_id, x.list, x.score, x.tier, x.computed_tier, "
-        "x.strategy, x.strategy_chosen, x.potential, "
-        f"row_number() OVER (PARTITION BY x.list, x.territory_id ORDER BY {order}), "
-        f"row_number() OVER (PARTITION BY x.list, x.area_id ORDER BY {order}), "
-        f"row_number() OVER (PARTITION BY x.list, x.region_id ORDER BY {order}) "
-        f"FROM (SELECT y.*, {listed} AS list FROM ("
+        f"WITH x AS (SELECT y.*, {listed} AS list FROM ("
         "SELECT at.account_id, at.territory_id, t.parent_id AS area_id, ar.parent_id AS region_id, s.score, "
         f"{tier} AS tier, s.tier AS computed_tier, {strategy} AS strategy, {chosen} AS strategy_chosen, "
         f"{potential_sql(model)} AS potential "
@@ -66,7 +65,14 @@ def priority_sql(*, design: TerritoryDesign, icp: IdealCustomerProfile, model: T
         f"{reviews} {strategies} "
         "JOIN salesplan_territory t ON t.id = at.territory_id "
         "LEFT JOIN salesplan_territory ar ON ar.id = t.parent_id "
-        "WHERE at.design_id = %s) y) x WHERE x.list IS NOT NULL"
+        "WHERE at.design_id = %s) y) "
+        f"SELECT {columns}, "
+        f"row_number() OVER (PARTITION BY x.territory_id ORDER BY {ranked}), "
+        f"row_number() OVER (PARTITION BY x.area_id ORDER BY {ranked}), "
+        f"row_number() OVER (PARTITION BY x.region_id ORDER BY {ranked}) "
+        f"FROM x WHERE x.list = '{PriorityList.RANKED}' "
+        f"UNION ALL SELECT {columns}, row_number() OVER (PARTITION BY x.list, x.territory_id ORDER BY {apart}), "
+        f"NULL, NULL FROM x WHERE x.list IN ('{PriorityList.KEEP}', '{PriorityList.NEEDS_DATA}')"
     )
     return sql, [*tiers, icp.pk, *review_params, *strategy_params, design.pk]
 
@@ -105,13 +111,15 @@ def prioritize(
             [run.pk, *params],
         )
         bulk_indexes_restore(lifted)
-        cursor.execute(f"SELECT list, count(*) FROM {table} WHERE run_id = %s GROUP BY list", [run.pk])
-        counts = dict(cursor.fetchall())
-        run.ranked = counts.get(PriorityList.RANKED, 0)
-        run.kept = counts.get(PriorityList.KEEP, 0)
-        run.needs_data = counts.get(PriorityList.NEEDS_DATA, 0)
+        cursor.execute(
+            f"SELECT territory_id, list, count(*) FROM {table} WHERE run_id = %s GROUP BY territory_id, list", [run.pk]
+        )
+        for territory_id, listed, n in cursor.fetchall():
+            run.counts.setdefault(str(territory_id), {})[listed] = n
+        totals = {k: sum(c.get(k, 0) for c in run.counts.values()) for k in PriorityList.values}
+        run.ranked, run.kept, run.needs_data = (totals[k] for k in PriorityList.values)
         run.seconds = time.perf_counter() - started
-        run.save(update_fields=["ranked", "kept", "needs_data", "seconds"])
+        run.save(update_fields=["ranked", "kept", "needs_data", "counts", "seconds"])
         # Older runs of the plan are replaced: the lists always show the latest.
         old = list(PriorityRun.objects.filter(plan=plan).exclude(pk=run.pk).values_list("pk", flat=True))
         if old:

@@ -57,13 +57,22 @@ def market(org):
         # A former customer that fits less: revenue only, (6 + 2.5) / 15 = 56.7, tier B → ranked (Reactivate).
         "former": AccountFactory(name="Former Fit", lifecycle="former", annual_revenue=2 * 10**8, employees=10),
         # A customer with 30 % of its wallet: Grow, tier A → ranked.
-        "grow": AccountFactory(name="Grow Customer", lifecycle="customer", wallet=10**6, current_sales=3 * 10**5, **big),
+        "grow": AccountFactory(
+            name="Grow Customer", lifecycle="customer", wallet=10**6, current_sales=3 * 10**5, **big
+        ),
         # A customer with 80 % of its wallet: Retain → listed apart, even though it fits.
-        "retain": AccountFactory(name="Retain Customer", lifecycle="customer", wallet=10**6, current_sales=8 * 10**5,
-                                 **big),  # fmt: skip
+        "retain": AccountFactory(
+            name="Retain Customer", lifecycle="customer", wallet=10**6, current_sales=8 * 10**5, **big
+        ),
         # A customer that fits poorly: 2.5 / 15 = 16.7, tier D → Retire → listed apart.
-        "retire": AccountFactory(name="Retire Customer", lifecycle="customer", wallet=10**6, current_sales=10,
-                                 annual_revenue=10, employees=10),  # fmt: skip
+        "retire": AccountFactory(
+            name="Retire Customer",
+            lifecycle="customer",
+            wallet=10**6,
+            current_sales=10,
+            annual_revenue=10,
+            employees=10,
+        ),
         # A prospect with the employees unknown: 6 of 15 known (40 %) → Needs data → the work list.
         "needs data": AccountFactory(name="Unknown Size", annual_revenue=2 * 10**8, employees=None),
         # A prospect that fits poorly: tier D → on no list.
@@ -82,7 +91,11 @@ def market(org):
     design_publish(design)
     icp_score_all(icp)
     AccountStrategy.objects.create(
-        account=accounts["chosen retain"], strategy="retain", suggested="acquire", reason="Partner", chosen_by=org["rep_a1"]
+        account=accounts["chosen retain"],
+        strategy="retain",
+        suggested="acquire",
+        reason="Partner",
+        chosen_by=org["rep_a1"],
     )
     tiers = dict(AccountScore.objects.filter(icp=icp).values_list("account_id", "tier"))
     tier_review(account=accounts["override up"], plan=plan, reviewer=org["manager_a"],
@@ -139,8 +152,11 @@ def test_my_territory_lists_apart_with_their_own_pages_sorts_and_exports(market,
     client.force_login(org["rep_a1"])
     url = reverse("my_territory")
     page = client.get(url).content.decode()
-    assert "Ranked growth targets" in page and "Retain and retire" in page and "Needs data" in page
-    assert "Grow Customer" in page and "Retain Customer" not in page and "Unknown Size" not in page
+    for tab in ("Ranked growth targets", "Retain and retire", "Needs data"):
+        assert tab in page
+    assert "Grow Customer" in page
+    assert "Retain Customer" not in page  # listed apart
+    assert "Unknown Size" not in page
     assert "Boston Fit" not in page  # another rep's territory
     keep = client.get(url, {"list": "keep", "sort": "name"})
     assert [r.account.name for r in keep.context["page"]] == ["Chosen Retain", "Retain Customer", "Retire Customer"]
@@ -158,7 +174,9 @@ def test_my_territory_lists_apart_with_their_own_pages_sorts_and_exports(market,
     assert [r[1] for r in rows[1:]] == ["Retain Customer", "Chosen Retain", "Retire Customer"]
     assert rows[2][8:10] == ["Retain", "yes"]  # chosen by the rep, not suggested
     home = client.get(reverse("home")).content.decode()
-    assert "Grow Customer" in home and "Retain Customer" not in home.split("My focus accounts")[0]
+    ranked_panel = home.split("My focus accounts")[0]
+    assert "Grow Customer" in ranked_panel
+    assert "Retain Customer" not in ranked_panel
 
 
 def test_a_reps_focus_is_measured_against_their_share_of_the_target(market, org, client):
@@ -176,7 +194,8 @@ def test_a_reps_focus_is_measured_against_their_share_of_the_target(market, org,
     assert focus["gap"] == 26_250_000 - 900_000
     page = response.content.decode()
     assert "Your share of the growth target: <strong>$26.2M</strong>" in page
-    assert "87.5%" in page and "$30.0M growth target" in page
+    assert "87.5%" in page
+    assert "$30.0M growth target" in page
     client.force_login(org["manager_b"])  # rep_b1's team: Massachusetts, 1,000,000 of 8,000,000.15
     focus = client.get(reverse("icp_matrix", args=[market["icp"].pk])).context["focus"]
     assert focus["share"]["target"] == round(30_000_000 * 1_000_000 / 8_000_000.15) == 3_750_000
@@ -203,3 +222,24 @@ def test_the_four_gap_options_link_to_pages_that_answer(market, org, client):
     client.force_login(org["rep_a1"])
     data = client.get(reverse("my_territory") + "?list=data").content.decode()
     assert "Unknown Size" in data
+
+
+def test_a_reps_list_pages_by_rank_numbers_not_offset(market, org, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    AccountFactory.create_batch(70, annual_revenue=3 * 10**8, employees=None)  # 70 more needing data in NY
+    territories_apply(market["design"])
+    icp_score_all(market["icp"])
+    run = prioritize(plan=market["plan"], design=market["design"], icp=market["icp"], model=market["model"])
+    client.force_login(org["rep_a1"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("my_territory"), {"list": "data", "per_page": 25, "page": 3})
+    page = response.context["page"]
+    expected = AccountPriority.objects.filter(run=run, list="data", territory=market["ny"]).order_by("rank_territory")
+    assert [p.account_id for p in page] == [p.account_id for p in expected[50:75]]
+    assert (page.paginator.count, page.paginator.num_pages, page.number) == (71, 3, 3)
+    assert [p.rank_territory for p in page][:2] == [51, 52]
+    assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries if "accountpriority" in q["sql"])
+    next_page = client.get(reverse("my_territory"), {"list": "data", "per_page": 25, "page": 2}).context["page"]
+    assert {p.account_id for p in next_page}.isdisjoint({p.account_id for p in page})

@@ -104,7 +104,9 @@ def test_a_data_poor_startup_with_one_matching_fact_needs_data_instead_of_scorin
     known = _score(icp, rated)
     # Known 45 + 4 + 4 = 53 (61 %); earned 20 + 12.5 + 4 = 36.5; unknown 34: 100 × (36.5 + 17) / 87 = 61.5.
     assert (known.coverage, known.score, known.tier) == (61, Decimal("61.5"), "B")
-    ranked = list(AccountScore.objects.filter(icp=icp).order_by("-rated", "-score").values_list("account_id", flat=True))
+    ranked = list(
+        AccountScore.objects.filter(icp=icp).order_by("-rated", "-score").values_list("account_id", flat=True)
+    )
     assert ranked == [rated.pk, startup.pk]  # a "Needs data" account ranks after every rated one
 
 
@@ -322,8 +324,10 @@ def test_json_round_trip_and_clear_errors():
     copy = icp_from_json(data, plan=icp.plan, user=None)
     assert icp_to_json(copy) == data
     assert copy.status == "draft"
-    assert icp_from_json({k: v for k, v in data.items() if k != "min_known_pct"}, plan=icp.plan,
-                         user=None).min_known_pct == 60  # fmt: skip  (files made before the setting: the default)
+    assert (
+        icp_from_json({k: v for k, v in data.items() if k != "min_known_pct"}, plan=icp.plan, user=None).min_known_pct
+        == 60
+    )  # fmt: skip  (files made before the setting: the default)
     with pytest.raises(ValidationError, match="min_known_pct must be a whole number from 0 to 100"):
         icp_from_json({**data, "min_known_pct": 120}, plan=icp.plan, user=None)
     bad = {**data, "criteria": [{**data["criteria"][0], "weight": 0}]}

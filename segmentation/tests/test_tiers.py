@@ -78,7 +78,7 @@ def test_every_reading_of_the_tier_in_force_agrees_with_the_reviews(reviewed):
     join, params = effective_tier_join(plan_id=plan.pk, account="s.account_id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.account_id, {effective_tier_sql('s.tier')} FROM segmentation_accountscore s {join} "
+            f"SELECT s.account_id, {effective_tier_sql('s.tier')} FROM segmentation_accountscore s {join} "  # noqa: S608
             "WHERE s.icp_id = %s",
             [*params, icp.pk],
         )
@@ -87,8 +87,9 @@ def test_every_reading_of_the_tier_in_force_agrees_with_the_reviews(reviewed):
         chosen = scores_in_effective_tiers(AccountScore.objects.filter(icp=icp), plan.pk, [tier])
         assert set(chosen.values_list("account_id", flat=True)) == {a for a, t in expected.items() if t == tier}
     for account_id in list(expected)[:60]:
-        assert effective_tier_of(plan_id=plan.pk, account_id=account_id, computed=computed[account_id])[0] == (
-            expected[account_id]
+        assert (
+            effective_tier_of(plan_id=plan.pk, account_id=account_id, computed=computed[account_id])[0]
+            == (expected[account_id])
         )
 
 

@@ -163,8 +163,9 @@ def test_account_page_panel_explains_the_score(client, org, world):
     page = client.get(reverse("account_icp_panel", args=[world["mine"].pk])).content.decode()
     assert "Matches 1 of 2 criteria" in page
     assert "unknown · counts 2.5 / 5" in page  # the unanswered budget counts half its weight
-    assert "Not sure yet:" in page and "tiers A and B need 60%" in page
-    assert "Has it confirmed" not in page and "Budget?" in page  # what to find out: the question itself
+    assert "Not sure yet:" in page
+    assert "tiers A and B need 60%" in page
+    assert "Budget?" in page  # what to find out: the question itself
     assert client.get(reverse("account_icp_panel", args=[world["other"].pk])).status_code == 404
 
 
@@ -193,3 +194,27 @@ def test_account_icp_panel_read_only_shows_answers_without_forms(client, org):
     page = client.get(url, {"readonly": "1"}).content.decode()
     assert 'name="answer"' not in page
     assert "Partly" in page
+
+
+def test_matrix_tier_filter_reads_the_tier_in_force_and_lists_rated_accounts_first(client, org, world):
+    icp = world["icp"]
+    rated = AccountFactory(name="Rated Co", owner=org["rep_a1"], annual_revenue=10)
+    AccountAnswer.objects.create(account=rated, key="budget", answer="no")
+    # "mine": revenue matches, the budget unknown: 50 % known, Needs data at (5 + 2.5) / 10 = 75.0.
+    # "Rated Co": revenue missed, budget "no": 10 of 10 known, 0 earned: 0.0, tier D, rated.
+    icp_score_all(icp)
+    rows = _matrix(client, org["rep_a1"], icp).context["rows"]
+    assert [r["account"].name for r in rows] == ["Rated Co", world["mine"].name]  # rated D before needs-data 75.0
+    assert _names(_matrix(client, org["rep_a1"], icp, tier="N")) == [world["mine"].name]
+    from segmentation.services.icp import tier_review
+
+    tier_review(account=world["mine"], plan=world["plan"], reviewer=org["manager_a"], computed_tier="N", tier="B",
+                reason="Budget signed")  # fmt: skip
+    assert _names(_matrix(client, org["rep_a1"], icp, tier="N")) == []
+    assert _names(_matrix(client, org["rep_a1"], icp, tier="B")) == [world["mine"].name]
+    page = _matrix(client, org["rep_a1"], icp, tier="B").content.decode()
+    assert "overridden to B: Budget signed" in page  # the computed "Needs data" stays beside it
+
+
+def _names(response) -> list[str]:
+    return [r["account"].name for r in response.context["rows"]]
