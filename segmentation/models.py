@@ -395,8 +395,9 @@ class AccountPriority(models.Model):
         PriorityRun, on_delete=models.CASCADE, related_name="ranks", db_constraint=False, db_index=False
     )
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Read with the run (the list index below serves it): no index of its own to rebuild every run.
     territory = models.ForeignKey(
-        "salesplan.Territory", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "salesplan.Territory", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     area_id = models.BigIntegerField(null=True)
     region_id = models.BigIntegerField(null=True)

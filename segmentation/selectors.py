@@ -309,9 +309,15 @@ def priority_run_latest(plan: StrategyPlan) -> PriorityRun | None:
     return PriorityRun.objects.filter(plan=plan).select_related("icp").order_by("-created_at", "-pk").first()
 
 
-def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPriority]:
-    """The latest prioritization of ``plan`` (every list), limited to the territories the user may see."""
-    run = priority_run_latest(plan)
+_UNSET: Any = object()
+
+
+def priorities_visible_to(
+    user: User, plan: StrategyPlan, *, run: PriorityRun | None = _UNSET, territory_ids: list[int] | None = _UNSET
+) -> QuerySet[AccountPriority]:
+    """The latest prioritization of ``plan`` (every list), limited to the territories the user may see. A page
+    that already read the run or the user's territories (``priority_territory_ids``) passes them in."""
+    run = priority_run_latest(plan) if run is _UNSET else run
     if run is None:
         return AccountPriority.objects.none()
     qs = (
@@ -328,7 +334,7 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
     if user.is_leader:
         return qs
     # The few territory ids as a list, so the planner reads the (run, list, territory, rank) index for them.
-    territory_ids = priority_territory_ids(user)
+    territory_ids = priority_territory_ids(user) if territory_ids is _UNSET else territory_ids
     if not territory_ids:
         return AccountPriority.objects.none()
     qs = qs.filter(territory__in=territory_ids)
@@ -346,7 +352,12 @@ def priority_territory_ids(user: User) -> list[int] | None:
 
 
 def priority_list_counts(
-    user: User, run: PriorityRun | None, priorities: QuerySet[AccountPriority], *, leaves: list[int] | None = None
+    user: User,
+    run: PriorityRun | None,
+    priorities: QuerySet[AccountPriority],
+    *,
+    leaves: list[int] | None = None,
+    territory_ids: list[int] | None = _UNSET,
 ) -> dict[str, int]:
     """How many accounts each list holds for the user (in the leaf territories ``leaves`` when given): added up
     from the run's own counts per territory, without reading the lists; counted when the run was ranked on
@@ -355,7 +366,7 @@ def priority_list_counts(
         return {}
     if not user.is_leader and run.design_id != territory_design_published_id():
         return dict(priorities.order_by().values_list("list").annotate(n=Count("account_id")))
-    mine = priority_territory_ids(user)
+    mine = priority_territory_ids(user) if territory_ids is _UNSET else territory_ids
     chosen = {str(t) for t in (mine if mine is not None else run.counts)}
     if leaves is not None:
         chosen &= {str(t) for t in leaves}

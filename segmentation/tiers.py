@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from segmentation.models import AccountScore, TierReview
+from segmentation.models import NEEDS_DATA, RATED_TIERS, AccountScore, TierReview
 
 
 def _in_force(plan_id: int, prefix: str = "") -> Q:
@@ -52,15 +52,32 @@ def scores_with_effective_tier(scores: QuerySet[AccountScore], plan_id: int) -> 
     ).annotate(effective_tier=Coalesce(F("review_in_force__tier"), F("tier")))
 
 
+FEW_REVIEWS = 5_000  # up to this many reviews in force, a tier filter names the reviewed accounts outright
+
+
 def scores_in_effective_tiers(
     scores: QuerySet[AccountScore], plan_id: int, tiers: Iterable[str]
 ) -> QuerySet[AccountScore]:
     """The scores whose tier in force is one of ``tiers``: computed in ``tiers`` and not reviewed, or reviewed
-    into ``tiers``. Reads the reviewed ids as small sets, so an index on the scores still serves the order."""
+    into ``tiers``. The plan's few reviews are read first, so the filter names their accounts and the scores'
+    rank index (rated, score, …) still serves the order; with more than ``FEW_REVIEWS`` it reads them as
+    subqueries instead."""
     tiers = list(tiers)
-    reviewed = reviews_in_force(plan_id).values("account_id")
-    chosen = reviews_in_force(plan_id).filter(tier__in=tiers).values("account_id")
-    return scores.filter((Q(tier__in=tiers) & ~Q(account_id__in=reviewed)) | Q(account_id__in=chosen))
+    computed = Q(tier__in=tiers)
+    # ``rated`` follows from the computed tier (A–D rated, "Needs data" not): saying so lets the index start
+    # at the right end instead of stepping over every rated account to find the ones that need data.
+    if set(tiers) <= set(RATED_TIERS):
+        computed &= Q(rated=True)
+    elif set(tiers) == {NEEDS_DATA}:
+        computed &= Q(rated=False)
+    reviews = list(reviews_in_force(plan_id).values_list("account_id", "tier")[: FEW_REVIEWS + 1])
+    if len(reviews) > FEW_REVIEWS:
+        reviewed = reviews_in_force(plan_id).values("account_id")
+        chosen = reviews_in_force(plan_id).filter(tier__in=tiers).values("account_id")
+        return scores.filter((computed & ~Q(account_id__in=reviewed)) | Q(account_id__in=chosen))
+    kept = computed & ~Q(account_id__in=[a for a, _t in reviews]) if reviews else computed
+    chosen_ids = [a for a, t in reviews if t in tiers]
+    return scores.filter(kept | Q(account_id__in=chosen_ids) if chosen_ids else kept)
 
 
 def effective_tier_of(*, plan_id: int, account_id: int, computed: str) -> tuple[str, TierReview | None]:

@@ -456,11 +456,11 @@ def _priority_page(
     count: int,
     *,
     plain: bool,
+    mine: list[int] | None,
 ) -> Page:
     """The page asked for: by rank numbers when the list is one territory's, unfiltered and in its own order
-    (a rep's usual view), else through the shared paginator."""
+    (a rep's usual view), else through the shared paginator. ``mine``: the user's leaf territories (None: all)."""
     if plain and run is not None and rank_field == "rank_territory":
-        mine = priority_territory_ids(request.user)
         scope = set(leaves if leaves is not None else (mine or []))
         if mine is not None:
             scope &= set(mine)
@@ -476,7 +476,12 @@ def _priority_page(
 def my_territory(request: HttpRequest) -> HttpResponse:
     plan = plan_current(request.user)
     run = priority_run_latest(plan) if plan else None
-    qs = priorities_visible_to(request.user, plan) if plan else AccountPriority.objects.none()
+    mine = priority_territory_ids(request.user)
+    qs = (
+        priorities_visible_to(request.user, plan, run=run, territory_ids=mine)
+        if plan
+        else AccountPriority.objects.none()
+    )
     territories = territories_visible_to(request.user).filter(design__status="published")
     listed = request.GET.get("list", PriorityList.RANKED)
     if listed not in PRIORITY_LISTS:
@@ -491,7 +496,7 @@ def my_territory(request: HttpRequest) -> HttpResponse:
             leaves = _scope_leaves(chosen)
             if listed == PriorityList.RANKED:  # the lists apart are numbered in their territory only
                 rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
-    counts = priority_list_counts(request.user, run, qs, leaves=leaves)
+    counts = priority_list_counts(request.user, run, qs, leaves=leaves, territory_ids=mine)
     qs = qs.filter(list=listed)
     filtered = False
     if request.GET.get("tier") in {t for t, _label in SCORE_TIERS}:
@@ -503,7 +508,7 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     qs, sorting = list_sort(request, qs, columns=columns, default="rank")
     if request.GET.get("export") == "csv":
         header = [
-            "Rank" if listed == PriorityList.RANKED else "#",
+            "Rank" if listed == PriorityList.RANKED else "# in territory",
             "Company",
             "City",
             "State",
@@ -528,7 +533,7 @@ def my_territory(request: HttpRequest) -> HttpResponse:
         name = {"rank": "territory-priorities", "keep": "territory-retain-retire", "data": "territory-needs-data"}
         return csv_response(filename=f"{name[listed]}.csv", header=header, rows=rows)
     plain = not filtered and sorting.param == "rank"
-    page = _priority_page(request, qs, run, leaves, rank_field, counts.get(listed, 0), plain=plain)
+    page = _priority_page(request, qs, run, leaves, rank_field, counts.get(listed, 0), plain=plain, mine=mine)
     if listed == PriorityList.NEEDS_DATA and run is not None:
         _to_rate(run.icp, list(run.icp.criteria.all()), list(page.object_list))
     inputs = priority_inputs(plan) if plan and request.user.is_leader else None

@@ -11,6 +11,7 @@ profile again (its page: "Score again") to rate every account with the new one.
 """
 
 import django.core.validators
+import django.db.models.deletion
 from django.db import migrations, models
 
 RANK_INDEX = {
@@ -54,6 +55,7 @@ def _rated_and_current(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("salesplan", "0003_plan_growth_threshold"),
         ("segmentation", "0002_score_rank_index"),
     ]
 
@@ -111,6 +113,17 @@ class Migration(migrations.Migration):
             name="counts",
             field=models.JSONField(
                 default=dict, help_text="Accounts per territory and list: {territory id: {list: n}}."
+            ),
+        ),
+        migrations.AlterField(
+            model_name="accountpriority",
+            name="territory",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="salesplan.territory",
             ),
         ),
         migrations.AlterField(

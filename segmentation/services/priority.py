@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from accounts.services.strategy import GROWTH_STRATEGIES, KEEP_STRATEGIES, strategy_in_force_sql
 from salesplan.models import StrategyPlan, TerritoryDesign
@@ -77,6 +77,23 @@ def priority_sql(*, design: TerritoryDesign, icp: IdealCustomerProfile, model: T
     return sql, [*tiers, icp.pk, *review_params, *strategy_params, design.pk]
 
 
+def _table_truncate_if_only(table: str, *, plan: StrategyPlan) -> bool:
+    """Empty the priorities table at once (TRUNCATE, inside the caller's transaction) when it holds only
+    ``plan``'s older runs, which a new run replaces: deleting a million rows one by one costs more than
+    ranking them. False, with nothing done, when other plans' runs are there, the table is busy (its readers
+    hold it for more than 2 s) or the database is not PostgreSQL."""
+    if connection.vendor != "postgresql" or PriorityRun.objects.exclude(plan=plan).exists():
+        return False
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
+    except OperationalError:
+        return False
+    return True
+
+
 def prioritize(
     *,
     plan: StrategyPlan,
@@ -98,34 +115,45 @@ def prioritize(
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Older runs of the plan are replaced: the lists always show the latest.
+        old = list(PriorityRun.objects.filter(plan=plan).values_list("pk", flat=True))
+        cleared = bool(old) and _table_truncate_if_only(table, plan=plan)
         run = PriorityRun.objects.create(plan=plan, design=design, icp=icp, tam_model=model)
         lifted = (
             bulk_indexes_lift(table, primary_key=True)
             if table_rows_estimate("accounts_account") >= max(table_rows_estimate(table), 10_000)
             else []
         )
-        cursor.execute(
+        insert = (
             f"INSERT INTO {table} (run_id, account_id, territory_id, area_id, region_id, list, score, tier, "
             "computed_tier, strategy, strategy_chosen, potential, rank_territory, rank_area, rank_region) "
-            f"SELECT %s, r.* FROM ({sql}) r",
-            [run.pk, *params],
+            f"SELECT %s, r.* FROM ({sql}) r"
         )
+        if connection.vendor == "postgresql":  # the counts per territory and list from the insert itself
+            cursor.execute(
+                f"WITH written AS ({insert} RETURNING territory_id, list) "
+                "SELECT territory_id, list, count(*) FROM written GROUP BY territory_id, list",
+                [run.pk, *params],
+            )
+        else:
+            cursor.execute(insert, [run.pk, *params])
+            cursor.execute(
+                f"SELECT territory_id, list, count(*) FROM {table} WHERE run_id = %s GROUP BY territory_id, list",
+                [run.pk],
+            )
+        counted = cursor.fetchall()
         bulk_indexes_restore(lifted)
-        cursor.execute(
-            f"SELECT territory_id, list, count(*) FROM {table} WHERE run_id = %s GROUP BY territory_id, list", [run.pk]
-        )
-        for territory_id, listed, n in cursor.fetchall():
+        for territory_id, listed, n in counted:
             run.counts.setdefault(str(territory_id), {})[listed] = n
         totals = {k: sum(c.get(k, 0) for c in run.counts.values()) for k in PriorityList.values}
         run.ranked, run.kept, run.needs_data = (totals[k] for k in PriorityList.values)
         run.seconds = time.perf_counter() - started
         run.save(update_fields=["ranked", "kept", "needs_data", "counts", "seconds"])
-        # Older runs of the plan are replaced: the lists always show the latest.
-        old = list(PriorityRun.objects.filter(plan=plan).exclude(pk=run.pk).values_list("pk", flat=True))
-        if old:
+        if old and not cleared:
             cursor.execute(f"DELETE FROM {table} WHERE run_id = ANY(%s)" if connection.vendor == "postgresql"
                            else f"DELETE FROM {table} WHERE run_id IN ({', '.join(str(int(i)) for i in old)})",
                            [old] if connection.vendor == "postgresql" else [])  # fmt: skip
+        if old:
             PriorityRun.objects.filter(pk__in=old).delete()
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {table}")

@@ -67,7 +67,9 @@ def _independent(plan_id: int, computed: dict[int, str]) -> dict[int, str]:
     return {a: latest["tier"].get(a, t) for a, t in computed.items()}
 
 
-def test_every_reading_of_the_tier_in_force_agrees_with_the_reviews(reviewed):
+@pytest.mark.parametrize("few_reviews", [5_000, 5], ids=["reviews named", "reviews as subqueries"])
+def test_every_reading_of_the_tier_in_force_agrees_with_the_reviews(reviewed, few_reviews, monkeypatch):
+    monkeypatch.setattr("segmentation.tiers.FEW_REVIEWS", few_reviews)
     icp, plan, computed = reviewed["icp"], reviewed["plan"], reviewed["computed"]
     expected = _independent(plan.pk, computed)
     assert sum(1 for a, t in expected.items() if t != computed[a]) > 20  # reviews do move tiers here
