@@ -504,7 +504,10 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     if search:
         qs, filtered = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search)), True
-    columns = {**PRIORITY_SORT, "rank": (rank_field, "territory_id")}
+    # Ranked: the best of every territory first (rank 1s, then 2s …). Apart: territory by territory, each in
+    # its own order, which the (run, list, territory, rank) index reads as it is, however long the list.
+    order = (rank_field, "territory_id") if listed == PriorityList.RANKED else ("territory_id", "rank_territory")
+    columns = {**PRIORITY_SORT, "rank": order}
     qs, sorting = list_sort(request, qs, columns=columns, default="rank")
     if request.GET.get("export") == "csv":
         header = [
