@@ -22,8 +22,9 @@ def account_facts_register(provider: FactsProvider) -> None:
 
 
 def account_facts(account: Account, user: User) -> dict[str, Any]:
-    """Known facts: ``icp_tier`` ("A"–"D", or absent), ``market_experience`` and ``growth_market`` (True,
-    False, or absent when unknown)."""
+    """Known facts: ``icp_tier`` (the tier in force: "A"–"D", "N" when the account needs data, or absent),
+    ``icp_tier_computed`` and ``icp_tier_reviewed`` (whether a manager's review set it),
+    ``market_experience`` and ``growth_market`` (True, False, or absent when unknown)."""
     facts: dict[str, Any] = {}
     for provider in _PROVIDERS:
         facts.update(provider(account, user))

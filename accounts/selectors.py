@@ -16,9 +16,10 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Lower, NullIf
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf, RowNumber
 
 from accounts.models import (
     Account,
@@ -325,6 +326,15 @@ def plan_detail_rows(plan: AccountPlan) -> dict[str, list]:
         "follow_ups": list(plan.follow_ups.select_related("owner", "created_by")),
         "events": list(plan.events.select_related("actor")[:60]),
     }
+
+
+def strategies_latest() -> QuerySet[AccountStrategy]:
+    """Each account's latest strategy choice (the one that stands), set-based: choices are few next to
+    accounts, so one window over them serves every account at once."""
+    ranked = AccountStrategy.objects.annotate(
+        n=Window(RowNumber(), partition_by=[F("account_id")], order_by=[F("created_at").desc(), F("pk").desc()])
+    )
+    return ranked.filter(n=1).order_by()
 
 
 def accounts_strategy_attach(accounts: list[Account], user: User) -> None:

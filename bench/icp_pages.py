@@ -66,7 +66,8 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.*, a.name FROM segmentation_accountscore s JOIN accounts_account a ON a.id = s.account_id "
-                "WHERE s.icp_id = %s ORDER BY s.score DESC NULLS LAST, s.coverage DESC NULLS LAST, s.account_id "
+                "WHERE s.icp_id = %s ORDER BY s.rated DESC NULLS LAST, s.score DESC NULLS LAST, "
+                "s.coverage DESC NULLS LAST, s.account_id "
                 "LIMIT 50 OFFSET %s",
                 [icp.pk, offset],
             )
@@ -81,6 +82,7 @@ def main() -> None:
             (matrix, "matrix, first page"),
             (f"{matrix}?page=100", "matrix, page 100"),
             (f"{matrix}?tier=B", "matrix filtered to tier B"),
+            (f"{matrix}?tier=N", "matrix filtered to Needs data"),
             (f"/segmentation/icp/{icp.pk}/", "profile page with charts"),
             ("/", "home"),
         ):

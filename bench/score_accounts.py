@@ -128,7 +128,7 @@ def main() -> None:
             cursor.execute("DROP TABLE IF EXISTS bench_scores")
             cursor.execute(
                 "CREATE TABLE bench_scores (account_id bigint, score numeric, matched int, unknown int, total int, "
-                "coverage int, tier text, points jsonb)"
+                "coverage int, tier text, rated boolean, points jsonb)"
             )
             started = time.perf_counter()
             cursor.execute(f"INSERT INTO bench_scores SELECT * FROM ({sql}) s", params)

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 
 from salesplan.templatetags.salesplan_tags import usd
 
-TIER_COLORS = {"A": "#198754", "B": "#0d6efd", "C": "#fd7e14", "D": "#adb5bd"}
+TIER_COLORS = {"A": "#198754", "B": "#0d6efd", "C": "#fd7e14", "D": "#adb5bd", "N": "#ffe69c"}
+TIER_NAMES = {"N": "Needs data"}  # the others read "Tier A" …
 _CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
@@ -44,19 +45,25 @@ def money_axis(values: Iterable[float], *, ticks: int = 4) -> dict[str, Any]:
 
 
 def score_distribution(bands: list[list[int]]) -> str:
-    """Accounts per band of 10 points (band 10, a score of exactly 100, joins 90–100)."""
-    counts = dict.fromkeys(range(10), 0)
-    for band, n in bands:
-        counts[min(int(band), 9)] += n
-    labels = [f"{b * 10}–{b * 10 + 10}" for b in counts]
-    figure = go.Figure(
-        go.Bar(
-            x=labels,
-            y=list(counts.values()),
-            marker_color="#0d6efd",
-            hovertemplate="%{y:,} accounts<extra>score %{x}</extra>",
-        )
-    )
+    """Accounts per band of 10 points (band 10, a score of exactly 100, joins 90–100), rated accounts and
+    "Needs data" ones stacked apart. Rows are (band, rated, accounts); (band, accounts) rows of summaries
+    stored before "Needs data" existed count as rated."""
+    counts = {True: dict.fromkeys(range(10), 0), False: dict.fromkeys(range(10), 0)}
+    for row in bands:
+        band, rated, n = row if len(row) == 3 else (row[0], True, row[1])
+        counts[bool(rated)][min(int(band), 9)] += n
+    labels = [f"{b * 10}–{b * 10 + 10}" for b in range(10)]
+    figure = go.Figure()
+    for rated, name, color in ((True, "Rated", "#0d6efd"), (False, "Needs data", TIER_COLORS["N"])):
+        if rated or any(counts[False].values()):
+            figure.add_bar(
+                name=name,
+                x=labels,
+                y=list(counts[rated].values()),
+                marker_color=color,
+                hovertemplate="%{y:,} accounts<extra>" + name + ", score %{x}</extra>",
+            )
+    figure.update_layout(barmode="stack")
     figure.update_xaxes(title_text="ICP score")
     figure.update_yaxes(title_text="Accounts", tickformat=COUNT_TICKS)
     return chart_html(figure)
@@ -71,13 +78,14 @@ def tiers_by(rows: list[list[Any]], label: str, limit: int = 12) -> str:
     figure = go.Figure()
     for tier, color in TIER_COLORS.items():
         by_group = {(g or "Unknown"): n for g, t, n in rows if t == tier}
+        name = TIER_NAMES.get(tier, f"Tier {tier}")
         figure.add_bar(
-            name=f"Tier {tier}",
+            name=name,
             y=groups,
             x=[by_group.get(g, 0) for g in groups],
             orientation="h",
             marker_color=color,
-            hovertemplate="%{x:,} accounts<extra>" + f"Tier {tier}" + "</extra>",
+            hovertemplate="%{x:,} accounts<extra>" + name + "</extra>",
         )
     figure.update_layout(barmode="stack")
     figure.update_yaxes(autorange="reversed", title_text=label)

@@ -6,13 +6,14 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
-from accounts.models import Vertical
+from accounts.models import Lifecycle, Vertical
 from accounts.selectors import account_state_choices
 from salesplan.filters import StyledFilterSet
 from salesplan.models import User
 from salesplan.selectors import team_members_visible_to
-from segmentation.models import AccountScore, Tier
+from segmentation.models import SCORE_TIERS, AccountScore
 from segmentation.selectors import scores_with_reviews
+from segmentation.tiers import scores_in_effective_tiers
 
 
 class MatrixFilter(StyledFilterSet):
@@ -22,7 +23,10 @@ class MatrixFilter(StyledFilterSet):
         method="search", label="Search", widget=forms.TextInput(attrs={"placeholder": "Company or domain"})
     )
     tier = django_filters.ChoiceFilter(
-        choices=[*Tier.choices, ("none", "No score")], method="tier_is", empty_label="Any tier"
+        choices=SCORE_TIERS, method="tier_is", empty_label="Any tier", label="Tier (in force)"
+    )
+    lifecycle = django_filters.ChoiceFilter(
+        field_name="account__lifecycle", choices=Lifecycle.choices, empty_label="Any lifecycle", label="Lifecycle"
     )
     vertical = django_filters.ModelChoiceFilter(
         field_name="account__vertical", queryset=Vertical.objects.all(), empty_label="Any vertical", label="Vertical"
@@ -40,7 +44,7 @@ class MatrixFilter(StyledFilterSet):
 
     class Meta:
         model = AccountScore
-        fields = ["q", "tier", "vertical", "state", "owner", "review"]
+        fields = ["q", "tier", "lifecycle", "vertical", "state", "owner", "review"]
 
     def __init__(self, *args: object, user: User, plan_id: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +61,8 @@ class MatrixFilter(StyledFilterSet):
         return queryset.filter(Q(account__name__icontains=value) | Q(account__domain__icontains=value.lower()))
 
     def tier_is(self, queryset: QuerySet[AccountScore], name: str, value: str) -> QuerySet[AccountScore]:
-        return queryset.filter(tier="" if value == "none" else value)
+        """By the tier in force: a manager's review, else the computed tier (as the tier cards count)."""
+        return scores_in_effective_tiers(queryset, self.plan_id, [value])
 
     def reviewed(self, queryset: QuerySet[AccountScore], name: str, value: str) -> QuerySet[AccountScore]:
         queryset = scores_with_reviews(queryset, self.plan_id)

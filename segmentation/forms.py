@@ -39,9 +39,22 @@ class IcpCreateForm(forms.ModelForm):
 class IcpForm(forms.ModelForm):
     class Meta:
         model = IdealCustomerProfile
-        fields = ["name", "description", "tier_a_min", "tier_b_min", "tier_c_min"]
+        fields = ["name", "description", "tier_a_min", "tier_b_min", "tier_c_min", "min_known_pct"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"tier_a_min": "Scores from here up are tier A.", "tier_c_min": "Below this: tier D."}
+        help_texts = {
+            "tier_a_min": "Scores from here up are tier A.",
+            "tier_c_min": "Below this: tier D.",
+            "min_known_pct": "Below it: “Needs data”, not A or B.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form), the profile keeps its setting.
+        self.fields["min_known_pct"].required = False
+
+    def clean_min_known_pct(self) -> int:
+        value = self.cleaned_data.get("min_known_pct")
+        return self.instance.min_known_pct if value is None else value
 
 
 class ValuesField(forms.CharField):

@@ -23,6 +23,9 @@ class Tier(models.TextChoices):
     D = "D", "D · poor fit"
 
 
+NEEDS_DATA = "N"  # too little of the weight is known to rate the account (see scoring.py)
+SCORE_TIERS = [*Tier.choices, (NEEDS_DATA, "Needs data")]
+RATED_TIERS = tuple(Tier.values)  # A–D: the tiers an account is rated with
 FOCUS_TIERS = ("A", "B")  # high and moderate scores: the accounts reps work first
 
 
@@ -43,6 +46,13 @@ class IdealCustomerProfile(models.Model):
     )
     tier_b_min = models.PositiveSmallIntegerField("Tier B from", default=50, validators=[MaxValueValidator(100)])
     tier_c_min = models.PositiveSmallIntegerField("Tier C from", default=25, validators=[MaxValueValidator(100)])
+    min_known_pct = models.PositiveSmallIntegerField(
+        "Known weight for A or B (%)",
+        default=60,
+        validators=[MaxValueValidator(100)],
+        help_text="Tiers A and B need at least this share of the criteria's weight known; below it an account "
+        "is “Needs data”, unless no answer could lift it to B.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -76,12 +86,24 @@ class IdealCustomerProfile(models.Model):
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 
-    def tier_for(self, earned: float, known: float) -> str:
-        """The tier of a score (earned of known points): compared without rounding, so SQL agrees exactly."""
-        if known <= 0:
+    def tier_for(self, *, earned: float, known: float, total: float) -> str:
+        """The tier of ``earned`` points of ``known`` weight out of ``total``, compared without rounding so SQL
+        agrees exactly (scoring.py states the rule): unknown weight counts half; below ``min_known_pct`` known,
+        "Needs data" unless even a "yes" to every unknown would stay under tier B."""
+        if total <= 0:
             return ""
+        unknown = total - known
+        if 100 * known < self.min_known_pct * total and 100 * (earned + unknown) >= self.tier_b_min * total:
+            return NEEDS_DATA
         for tier, minimum in (("A", self.tier_a_min), ("B", self.tier_b_min), ("C", self.tier_c_min)):
-            if 100 * earned >= minimum * known:
+            if 100 * (2 * earned + unknown) >= 2 * minimum * total:
+                return tier
+        return "D"
+
+    def tier_of_score(self, score: float) -> str:
+        """The rated tier (A–D) a score falls in, for what-if figures."""
+        for tier, minimum in (("A", self.tier_a_min), ("B", self.tier_b_min), ("C", self.tier_c_min)):
+            if score >= minimum:
                 return tier
         return "D"
 
@@ -154,24 +176,29 @@ class AccountScore(models.Model):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="icp_scores", db_constraint=False
     )
-    score = models.DecimalField(max_digits=4, decimal_places=1, null=True, help_text="0–100 over the known criteria")
+    score = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, help_text="0–100 over the whole weight, unknowns counted half"
+    )
     matched = models.PositiveSmallIntegerField(default=0)
     unknown = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveSmallIntegerField(default=0)
     coverage = models.PositiveSmallIntegerField(default=0, help_text="Share of the weight that is known, percent.")
-    tier = models.CharField(max_length=1, choices=Tier.choices, blank=True)
+    tier = models.CharField(max_length=1, choices=SCORE_TIERS, blank=True)
+    # Rated (A–D) rather than "Needs data": the matrix lists rated accounts first, by score.
+    rated = models.BooleanField(default=False)
     points = models.JSONField(default=list)
     scored_at = models.DateTimeField()
 
-    # The matrix's default order (best score first, unknown last) has an index made by migration 0002, since
-    # SQLite cannot declare NULLS LAST in an index.
+    # The matrix's default order (rated first, best score first, unknown last) has an index made by
+    # migrations 0002 and 0003, since SQLite cannot declare NULLS LAST in an index.
 
     def __str__(self) -> str:
         return f"{self.score} ({self.tier or 'no tier'})"
 
 
 class TierReview(models.Model):
-    """A manager's confirmation or override of an account's computed tier; the latest one stands."""
+    """A manager's confirmation or override of an account's computed tier. The latest review of a plan's
+    account is ``current`` (kept so by ``tier_review``): its tier is the one in force (segmentation.tiers)."""
 
     class Action(models.TextChoices):
         CONFIRM = "confirm", "Confirmed"
@@ -181,20 +208,24 @@ class TierReview(models.Model):
     plan = models.ForeignKey("salesplan.StrategyPlan", on_delete=models.CASCADE, related_name="+")
     action = models.CharField(max_length=8, choices=Action.choices)
     computed_tier = models.CharField(max_length=1, blank=True)
-    tier = models.CharField(max_length=1, choices=Tier.choices)
+    tier = models.CharField(max_length=1, choices=SCORE_TIERS)
     reason = models.TextField(blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    current = models.BooleanField(default=True, help_text="The latest review of this account in this plan.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["plan", "account", "-created_at"], name="tierreview_latest_idx")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "account"], condition=Q(current=True), name="tierreview_one_current"
+            ),
             models.CheckConstraint(
                 condition=~Q(action="override") | ~Q(reason=""),
                 name="tierreview_override_has_reason",
                 violation_error_message="Say why the tier is overridden.",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,7 +365,10 @@ class PriorityRun(models.Model):
     icp = models.ForeignKey(IdealCustomerProfile, on_delete=models.CASCADE, related_name="+")
     tam_model = models.ForeignKey(TamModel, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    ranked = models.PositiveBigIntegerField(default=0)
+    ranked = models.PositiveBigIntegerField(default=0, help_text="Growth targets that fit the ICP, ranked.")
+    kept = models.PositiveBigIntegerField(default=0, help_text="Accounts to retain or retire, listed apart.")
+    needs_data = models.PositiveBigIntegerField(default=0, help_text="Growth targets the rep must find out about.")
+    counts = models.JSONField(default=dict, help_text="Accounts per territory and list: {territory id: {list: n}}.")
     seconds = models.FloatField(default=0)
 
     class Meta:
@@ -344,28 +378,45 @@ class PriorityRun(models.Model):
         return f"Prioritization of {self.created_at:%b %d, %Y %H:%M}"
 
 
+class PriorityList(models.TextChoices):
+    """Which of a rep's lists an account of a prioritization is on."""
+
+    RANKED = "rank", "Ranked growth targets"
+    KEEP = "keep", "Retain and retire"
+    NEEDS_DATA = "data", "Needs data"
+
+
 class AccountPriority(models.Model):
-    """An ICP-matching account's rank within its territory, area and region in one prioritization run."""
+    """An account's place in one prioritization run: on which list (growth targets that fit the ICP, ranked;
+    accounts to retain or retire; growth targets that need data) and its order within its territory, area
+    and region on that list."""
 
     pk = models.CompositePrimaryKey("run", "account")
     run = models.ForeignKey(
         PriorityRun, on_delete=models.CASCADE, related_name="ranks", db_constraint=False, db_index=False
     )
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Read with the run (the list index below serves it): no index of its own to rebuild every run.
     territory = models.ForeignKey(
-        "salesplan.Territory", on_delete=models.CASCADE, related_name="+", db_constraint=False
+        "salesplan.Territory", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     area_id = models.BigIntegerField(null=True)
     region_id = models.BigIntegerField(null=True)
+    list = models.CharField(max_length=4, choices=PriorityList.choices, default=PriorityList.RANKED)
     score = models.DecimalField(max_digits=4, decimal_places=1, null=True)
-    tier = models.CharField(max_length=1, blank=True)
+    tier = models.CharField(
+        max_length=1, blank=True, help_text="The tier in force (a manager's review, else computed)."
+    )
+    computed_tier = models.CharField(max_length=1, blank=True)
+    strategy = models.CharField(max_length=10, blank=True, help_text="The chosen strategy, else the suggested one.")
+    strategy_chosen = models.BooleanField(default=False)
     potential = models.DecimalField(max_digits=20, decimal_places=0, null=True)
-    rank_territory = models.PositiveIntegerField()
-    rank_area = models.PositiveIntegerField(null=True)
+    rank_territory = models.PositiveIntegerField(help_text="Its place on its list in its territory, from 1.")
+    rank_area = models.PositiveIntegerField(null=True)  # ranked list only
     rank_region = models.PositiveIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["run", "territory", "rank_territory"], name="priority_territory_rank_idx")]
+        indexes = [models.Index(fields=["run", "list", "territory", "rank_territory"], name="priority_list_rank_idx")]
 
     def __str__(self) -> str:
         return f"#{self.rank_territory} in {self.territory_id}"

@@ -8,17 +8,19 @@ from django.db.models import F
 
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
-from segmentation.models import FOCUS_TIERS
-from segmentation.selectors import icp_current, icp_summary, scores_visible_to
+from segmentation.models import FOCUS_TIERS, PriorityList
+from segmentation.selectors import icp_current, icp_summary, reviews_attach, scores_visible_to
+from segmentation.tiers import scores_in_effective_tiers
 
 
 def _icp_focus(user: User) -> dict[str, Any]:
     icp = icp_current(user)
     if icp is None or not icp.scored_at:
         return {"icp": icp}
-    # The matrix's order, which its index serves: best score, then best known, then the account id.
-    order = (F("score").desc(nulls_last=True), F("coverage").desc(nulls_last=True), "account_id")
-    top = scores_visible_to(user, icp).filter(tier__in=FOCUS_TIERS).order_by(*order)[:8]
+    # The matrix's order, which its index serves: rated first, best score, best known, then the account id.
+    order = [F(f).desc(nulls_last=True) for f in ("rated", "score", "coverage")] + ["account_id"]
+    focus = scores_in_effective_tiers(scores_visible_to(user, icp), icp.plan_id, FOCUS_TIERS)
+    top = reviews_attach(list(focus.order_by(*order)[:8]), icp.plan_id)
     return {"icp": icp, "counts": icp_summary(user, icp)["counts"], "top": top}
 
 
@@ -29,7 +31,8 @@ def _my_territory(user: User) -> dict[str, Any]:
     plan = plan_current(user)
     if plan is None:
         return {"rows": []}
-    rows = priorities_visible_to(user, plan).order_by("rank_territory", "territory_id")[:10]
+    ranked = priorities_visible_to(user, plan).filter(list=PriorityList.RANKED)
+    rows = ranked.order_by("rank_territory", "territory_id")[:10]
     return {"rows": list(rows), "plan": plan}
 
 

@@ -3,10 +3,14 @@
 * ``score_one``: Python, for one account (an answer given, the explanation on the account page);
 * ``score_sql``: one set-based SELECT over every account, for the scoring job.
 
-Each criterion earns its weight when the account matches, half its weight for a "partly" answer, 0 when
-it does not match, and nothing at all when the account's value is unknown: the score (0–100) is the
-points earned over the weight of the *known* criteria, and ``coverage`` says how much of the weight
-was known. An unknown is never counted as a miss or a match.
+Each criterion earns its weight when the account matches, half its weight for a "partly" answer and 0 when
+it does not match. An unknown counts at the neutral value, half its weight, so the score (0–100) is over
+the *whole* weight: a "yes" raises it, a "no" lowers it, a "partly" leaves it. ``coverage`` says how much
+of the weight is known, and rates the score: tiers A and B need ``min_known_pct`` of the weight known;
+below it the account is "Needs data" (``N``), unless even a "yes" to every unknown would keep it under
+tier B, in which case its C or D is honest. So an unknown never lifts an account into A or B, and a
+"Needs data" account ranks after every rated one and stays out of the SAM and the focus dollars
+(docs/icp-format.md).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from segmentation.models import Criterion, IdealCustomerProfile
+from segmentation.models import NEEDS_DATA, RATED_TIERS, Criterion, IdealCustomerProfile
 
 # Fields a range criterion can read: label and how its values are shown.
 RANGE_FIELDS = {
@@ -43,6 +47,22 @@ FACTS = {
 }
 ANSWER_POINTS = {"yes": Decimal(1), "partly": Decimal("0.5"), "no": Decimal(0)}
 
+# What a rep finds out to make an unknown data criterion known, in their words.
+FIND_OUT = {
+    "opportunity": "How much it spends in our category (its wallet)",
+    "annual_revenue": "Its annual revenue",
+    "employees": "How many people it employs",
+    "wallet": "How much it spends in our category (its wallet)",
+    "current_sales": "What we sell to it today",
+    "founded_year": "The year it was founded",
+    "vertical": "Its industry (vertical)",
+    "country": "Its country",
+    "state": "Its state or region",
+    "ownership": "Whether it is public or private",
+    "lifecycle": "Whether it is a prospect, a customer or a former customer",
+    "public": "Whether it is a public company",
+}
+
 
 @dataclass
 class Result:
@@ -53,6 +73,10 @@ class Result:
     coverage: int
     tier: str
     points: list[float | None]
+
+    @property
+    def rated(self) -> bool:
+        return self.tier in RATED_TIERS
 
 
 def _round(value: Decimal, places: str) -> Decimal:
@@ -110,18 +134,80 @@ def score_one(
 ) -> Result:
     criteria = list(criteria)
     points = [criterion_points(c, account_value(c, account, answers)) for c in criteria]
-    total_weight = sum(c.weight for c in criteria)
+    total = sum(c.weight for c in criteria)
     known = sum((c.weight for c, p in zip(criteria, points, strict=True) if p is not None), 0)
     earned = sum((p for p in points if p is not None), Decimal(0))
     return Result(
-        score=_round(Decimal(100) * earned / known, "0.1") if known else None,
+        # 100 × (earned + half the unknown weight) / total weight, written over 2 × total to stay exact.
+        score=_round(Decimal(100) * (2 * earned + total - known) / (2 * total), "0.1") if total else None,
         matched=sum(1 for p in points if p is not None and p > 0),
         unknown=sum(1 for p in points if p is None),
         total=len(criteria),
-        coverage=int(_round(Decimal(100) * known / total_weight, "1")) if total_weight else 0,
-        tier=icp.tier_for(float(earned), float(known)),
+        coverage=int(_round(Decimal(100) * known / total, "1")) if total else 0,
+        tier=icp.tier_for(earned=float(earned), known=float(known), total=float(total)),
         points=[None if p is None else float(p) for p in points],
     )
+
+
+@dataclass
+class Missing:
+    """An unknown criterion of one account: what to find out, and how far the answer moves the score."""
+
+    criterion: Criterion
+    find_out: str
+    swing: float  # points a "yes" adds to the score, and a "no" takes away
+
+
+def find_out_text(criterion: Criterion) -> str:
+    if criterion.kind == Criterion.Kind.QUESTION:
+        return criterion.question or criterion.name
+    return FIND_OUT.get(criterion.field, criterion.name)
+
+
+def score_outlook(icp: IdealCustomerProfile, criteria: list[Criterion], points: list[float | None]) -> dict[str, Any]:
+    """How sure a stored score is and what would change it most: the lowest and highest scores (and tiers)
+    the unknowns still allow, the unknown criteria by weight, and for a "Needs data" account the fewest
+    of them that would rate it."""
+    points = list(points) + [None] * (len(criteria) - len(points))
+    total = sum(c.weight for c in criteria)
+    if not total:
+        return {}
+    known = sum(c.weight for c, p in zip(criteria, points, strict=False) if p is not None)
+    earned = sum(p for p in points if p is not None)
+    low, high = 100 * earned / total, 100 * (earned + total - known) / total
+    missing = sorted(
+        (
+            Missing(criterion=c, find_out=find_out_text(c), swing=round(50 * c.weight / total, 1))
+            for c, p in zip(criteria, points, strict=False)
+            if p is None
+        ),
+        key=lambda m: (-m.criterion.weight, m.criterion.position),
+    )
+    coverage = 100 * known / total
+    needed = max(0.0, icp.min_known_pct * total / 100 - known)  # weight still to find out to be rated
+    to_rate: list[Missing] = []
+    for item in missing:
+        if sum(m.criterion.weight for m in to_rate) >= needed:
+            break
+        to_rate.append(item)
+    if not missing:
+        sureness = "certain"
+    elif coverage >= max(85, icp.min_known_pct):
+        sureness = "high"
+    elif coverage >= icp.min_known_pct:
+        sureness = "medium"
+    else:
+        sureness = "low"
+    return {
+        "low": round(low, 1),
+        "high": round(high, 1),
+        "low_tier": icp.tier_of_score(low),
+        "high_tier": icp.tier_of_score(high),
+        "coverage": coverage,
+        "sureness": sureness,
+        "missing": missing,
+        "to_rate": to_rate if needed > 0 else [],
+    }
 
 
 # --- The set-based form ---------------------------------------------------------------------------------
@@ -184,7 +270,7 @@ def score_sql(
     vertical_ids: Mapping[str, int],
     postgres: bool,
 ) -> tuple[str, list[Any]]:
-    """A SELECT of (account_id, score, matched, unknown, total, coverage, tier, points) for every account.
+    """A SELECT of (account_id, score, matched, unknown, total, coverage, tier, rated, points) per account.
 
     Built in levels (points per criterion, then totals, then score and tier), each reading the one
     before, so no criterion is computed twice; on PostgreSQL a volatile, parallel-safe call keeps the
@@ -224,16 +310,37 @@ def score_sql(
         f"SELECT s.id, ({earned}) AS earned, ({known}) AS known, ({matched}) AS matched, ({unknown}) AS unknown, "
         f"{array}({', '.join(f's.{c}' for c in cols)}) AS points{fence} FROM ({level1}) s"
     )
-    total_weight = sum(int(c.weight) for c in criteria) or 1
+    total = sum(int(c.weight) for c in criteria)
+    if not total:  # no criteria: nothing to score
+        sql = (
+            "SELECT t.id AS account_id, NULL AS score, 0 AS matched, 0 AS unknown, 0 AS total, 0 AS coverage, "
+            f"'' AS tier, {_false(postgres)} AS rated, t.points FROM ({level2}) t"
+        )
+        return sql, params
+    # The same rule as IdealCustomerProfile.tier_for: unknown weight (total − known) counts half; below the
+    # known share, "Needs data" unless a "yes" to every unknown would still stay under tier B.
+    needs_data = (
+        f"100 * t.known < {int(icp.min_known_pct)} * {total} AND 100 * (t.earned + {total} - t.known) >= "
+        f"{int(icp.tier_b_min)} * {total}"
+    )
     tiers = " ".join(
-        f"WHEN 100 * t.earned >= {int(minimum)} * t.known THEN '{tier}'"
+        f"WHEN 100 * (2 * t.earned + {total} - t.known) >= {2 * int(minimum) * total} THEN '{tier}'"
         for tier, minimum in (("A", icp.tier_a_min), ("B", icp.tier_b_min), ("C", icp.tier_c_min))
     )
     sql = (
         "SELECT t.id AS account_id, "
-        "CASE WHEN t.known > 0 THEN round(CAST(100.0 * t.earned / t.known AS numeric), 1) END AS score, "
-        f"t.matched, t.unknown, {n} AS total, CAST(round(100.0 * t.known / {total_weight}) AS integer) AS coverage, "
-        f"CASE WHEN t.known <= 0 THEN '' {tiers} ELSE 'D' END AS tier, t.points "
+        f"round(CAST(100.0 * (2 * t.earned + {total} - t.known) / {2 * total} AS numeric), 1) AS score, "
+        f"t.matched, t.unknown, {n} AS total, CAST(round(100.0 * t.known / {total}) AS integer) AS coverage, "
+        f"CASE WHEN {needs_data} THEN '{NEEDS_DATA}' {tiers} ELSE 'D' END AS tier, "
+        f"CASE WHEN {needs_data} THEN {_false(postgres)} ELSE {_true(postgres)} END AS rated, t.points "
         f"FROM ({level2}) t"
     )
     return sql, params
+
+
+def _true(postgres: bool) -> str:
+    return "TRUE" if postgres else "1"
+
+
+def _false(postgres: bool) -> str:
+    return "FALSE" if postgres else "0"

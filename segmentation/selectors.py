@@ -20,6 +20,7 @@ from salesplan.selectors import (
 )
 from segmentation.models import (
     FOCUS_TIERS,
+    NEEDS_DATA,
     AccountPriority,
     AccountScore,
     IdealCustomerProfile,
@@ -28,10 +29,13 @@ from segmentation.models import (
     TamRun,
     TierReview,
 )
+from segmentation.tiers import effective_tier_join, effective_tier_sql, reviews_in_force, scores_with_effective_tier
 
+# "score": rated accounts first (a "Needs data" account ranks after every rated one), then the best score,
+# then the best known; the index of migration 0003 serves it.
 MATRIX_SORT_COLUMNS: dict[str, str | tuple[str, ...]] = {
-    "score": ("score", "coverage"), "name": "account__name", "coverage": "coverage", "tier": ("tier", "-score"),
-    "opportunity": "account__wallet", "owner": "account__owner__last_name",
+    "score": ("rated", "score", "coverage"), "name": "account__name", "coverage": "coverage",
+    "tier": ("tier", "-score"), "opportunity": "account__wallet", "owner": "account__owner__last_name",
 }  # fmt: skip
 
 
@@ -64,8 +68,8 @@ def scores_visible_to(user: User, icp: IdealCustomerProfile) -> QuerySet[Account
 
 
 def scores_with_reviews(scores: QuerySet[AccountScore], plan_id: int) -> QuerySet[AccountScore]:
-    """Each score with the latest manager review of its account (for filters and full exports)."""
-    latest = TierReview.objects.filter(account=OuterRef("account_id"), plan=plan_id).order_by("-created_at", "-pk")
+    """Each score with the review in force of its account (for filters and full exports)."""
+    latest = reviews_in_force(plan_id).filter(account=OuterRef("account_id"))
     return scores.annotate(
         review_action=Subquery(latest.values("action")[:1]),
         review_tier=Subquery(latest.values("tier")[:1]),
@@ -74,42 +78,50 @@ def scores_with_reviews(scores: QuerySet[AccountScore], plan_id: int) -> QuerySe
 
 
 def reviews_attach(scores: list[AccountScore], plan_id: int) -> list[AccountScore]:
-    """The latest review of each score's account set on the objects, in one query for a page of scores."""
-    latest: dict[int, TierReview] = {}
-    for review in TierReview.objects.filter(plan=plan_id, account_id__in=[s.account_id for s in scores]).order_by(
-        "-created_at", "-pk"
-    ):
-        latest.setdefault(review.account_id, review)
+    """The review in force of each score's account set on the objects, with the tier in force
+    (``effective_tier``), in one query for a page of scores."""
+    latest = {r.account_id: r for r in reviews_in_force(plan_id).filter(account_id__in=[s.account_id for s in scores])}
     for score in scores:
         review = latest.get(score.account_id)
         score.review_action = review.action if review else None
         score.review_tier = review.tier if review else None
         score.review_reason = review.reason if review else None
+        score.effective_tier = review.tier if review else score.tier
     return scores
 
 
-def scores_summary(scores: QuerySet[AccountScore]) -> dict[str, Any]:
-    """What the charts, tier cards and focus panel show of a set of scores: aggregates only, as JSON."""
-    plain = scores.order_by()
-    counts = dict(plain.values_list("tier").annotate(n=Count("account_id")))
+def scores_summary(scores: QuerySet[AccountScore], plan_id: int) -> dict[str, Any]:
+    """What the charts, tier cards and focus panel show of a set of scores: aggregates only, as JSON. Tiers
+    are the tiers in force (a manager's review, else computed); ``reviewed`` counts the accounts whose
+    review moved them off their computed tier."""
+    plain = scores_with_effective_tier(scores.order_by(), plan_id)
+    counts = dict(plain.values_list("effective_tier").annotate(n=Count("account_id")))
+    moved = plain.exclude(effective_tier=F("tier")).aggregate(n=Count("account_id"))["n"]
     bands = (
-        plain.filter(score__isnull=False)
+        scores.order_by()
+        .filter(score__isnull=False)
         .annotate(band=Cast(Floor(F("score") / 10), IntegerField()))
-        .values_list("band")
+        .values_list("band", "rated")
         .annotate(n=Count("account_id"))
     )
-    focus = plain.filter(tier__in=FOCUS_TIERS).aggregate(
+    focus = plain.filter(effective_tier__in=FOCUS_TIERS).aggregate(
         accounts=Count("account_id"),
         opportunity=Sum(Coalesce("account__wallet", 0) - Coalesce("account__current_sales", 0)),
         unknown=Count("account_id", filter=Q(account__wallet__isnull=True)),
     )
     by = {
-        key: [list(row) for row in plain.exclude(tier="").values_list(field, "tier").annotate(n=Count("account_id"))]
+        key: [
+            list(row)
+            for row in plain.exclude(effective_tier="")
+            .values_list(field, "effective_tier")
+            .annotate(n=Count("account_id"))
+        ]
         for key, field in (("vertical", "account__vertical__name"), ("state", "account__state"))
     }
     return {
-        "counts": {tier: counts.get(tier, 0) for tier in ("A", "B", "C", "D", "")},
-        "bands": [list(row) for row in bands],
+        "counts": {tier: counts.get(tier, 0) for tier in ("A", "B", "C", "D", NEEDS_DATA, "")},
+        "reviewed": moved,
+        "bands": [[band, int(rated), n] for band, rated, n in bands],
         "focus": {k: int(v or 0) for k, v in focus.items()},
         **by,
     }
@@ -125,7 +137,7 @@ def icp_summary(user: User, icp: IdealCustomerProfile) -> dict[str, Any] | None:
     key = f"icp-summary:{icp.pk}:{icp.scored_at.timestamp()}:{icp_version(icp)}:{user.pk}"
     summary = cache.get(key)
     if summary is None:
-        summary = scores_summary(scores_visible_to(user, icp))
+        summary = scores_summary(scores_visible_to(user, icp), icp.plan_id)
         cache.set(key, summary, 60 * 60)
     return summary
 
@@ -142,19 +154,60 @@ def icp_scores_changed(icp_id: int) -> None:
         cache.set(f"icp-version:{icp_id}", 1, None)
 
 
+def target_share(user: User, plan: StrategyPlan) -> dict[str, Any] | None:
+    """The user's share of the plan's growth target, until quotas exist: the target split by their
+    territories' share of the $ potential placed in the plan's territory design (the TAM model's
+    potential). None for a leader (the whole target is theirs) or when there is no placed design, no TAM
+    model or no growth target to split."""
+    if user.is_leader or plan.revenue_target is None or plan.prior_year_revenue is None:
+        return None
+    design = territory_design_published()
+    if design is None or design.plan_id != plan.pk:
+        design = plan.territory_designs.filter(applied_at__isnull=False).order_by("-applied_at").first()
+    model = plan.tam_models.order_by("pk").first()
+    if design is None or design.applied_at is None or model is None:
+        return None
+    stats = territory_stats(design, None, model)  # potentials only: cached until the design or model changes
+    leaves = set(design.territories.filter(level="territory").values_list("pk", flat=True))
+    mine = list(
+        territories_visible_to(user).filter(design=design, level="territory").order_by("name").values_list("pk", "name")
+    )
+    whole = sum(stats.get(t, {}).get("potential", 0) for t in leaves)
+    own = sum(stats.get(t, {}).get("potential", 0) for t, _name in mine)
+    growth = int(plan.revenue_target - plan.prior_year_revenue)
+    share = own / whole if whole else 0.0
+    return {
+        "territories": [name for _pk, name in mine],
+        "potential": own,
+        "potential_all": whole,
+        "share_pct": 100 * share,
+        "company_growth": growth,
+        "target": round(growth * share),
+        "design": design,
+        "model": model,
+    }
+
+
 def focus_and_gap(user: User, icp: IdealCustomerProfile, summary: dict[str, Any]) -> dict[str, Any]:
-    """High and moderate scores are the focus list; their $ opportunity against the plan's growth target."""
+    """High and moderate tiers in force are the focus list; their $ opportunity against the user's growth
+    target: the plan's whole target for a leader, their territories' share of it for a manager or a rep."""
     focus = summary["focus"]
     plan = icp.plan
     growth = None
     if plan.revenue_target is not None and plan.prior_year_revenue is not None:
         growth = int(plan.revenue_target - plan.prior_year_revenue)
+    share = None if user.is_leader else target_share(user, plan)
+    if growth is not None and not user.is_leader:
+        growth = share["target"] if share else None
     amount = focus["opportunity"]
     return {
         "accounts": focus["accounts"],
         "opportunity": amount,
         "unknown_wallet": focus["unknown"],
+        "needs_data": summary["counts"].get(NEEDS_DATA, 0),
         "growth_target": growth,
+        "share": share,
+        "no_share": growth is None and not user.is_leader and plan.revenue_target is not None,
         "gap": growth - amount if growth is not None and growth > amount else 0,
         "covered_pct": min(100, amount * 100 / growth) if growth else None,
         "whole_company": user.is_leader,
@@ -194,23 +247,25 @@ def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, m
     stamp = (
         f"{design.applied_at and design.applied_at.timestamp()}:{icp and icp.scored_at and icp.scored_at.timestamp()}"
     )
+    version = icp_version(icp) if icp else 0  # moves with every answer and review
     key = f"territory-stats:{design.pk}:{icp.pk if icp else 0}:{model.pk}:{model.updated_at.timestamp()}:{stamp}"
+    key += f":{version}"
     stats = cache.get(key)
     if stats is None:
-        join = (
-            f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)}" if icp else ""
-        )
-        a_tier = (
-            "count(*) FILTER (WHERE s.tier = 'A')"
-            if icp and connection.vendor == "postgresql"
-            else ("sum(CASE WHEN s.tier = 'A' THEN 1 ELSE 0 END)" if icp else "0")
-        )
+        join, params = "", []
+        a_tier = "0"
+        if icp:  # A-tier accounts by the tier in force (a manager's review, else computed)
+            reviews, params = effective_tier_join(plan_id=icp.plan_id, account="a.id")
+            join = (
+                f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)} {reviews}"
+            )
+            a_tier = f"sum(CASE WHEN {effective_tier_sql('s.tier')} = 'A' THEN 1 ELSE 0 END)"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT at.territory_id, count(*), COALESCE(sum({potential_sql(model)}), 0), {a_tier} "
                 f"FROM accounts_accountterritory at JOIN accounts_account a ON a.id = at.account_id {join} "
                 "WHERE at.design_id = %s GROUP BY at.territory_id",
-                [design.pk],
+                [*params, design.pk],
             )
             stats = {
                 t: {"accounts": n, "potential": int(p or 0), "a_tier": int(a or 0)} for t, n, p, a in cursor.fetchall()
@@ -250,9 +305,19 @@ def tam_runs_visible_to(user: User) -> QuerySet[TamRun]:
     return TamRun.objects.filter(plan__in=plans_visible_to(user)).select_related("plan", "model", "created_by")
 
 
-def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPriority]:
-    """The latest prioritization of ``plan``, limited to the territories the user may see."""
-    run = PriorityRun.objects.filter(plan=plan).order_by("-created_at", "-pk").first()
+def priority_run_latest(plan: StrategyPlan) -> PriorityRun | None:
+    return PriorityRun.objects.filter(plan=plan).select_related("icp").order_by("-created_at", "-pk").first()
+
+
+_UNSET: Any = object()
+
+
+def priorities_visible_to(
+    user: User, plan: StrategyPlan, *, run: PriorityRun | None = _UNSET, territory_ids: list[int] | None = _UNSET
+) -> QuerySet[AccountPriority]:
+    """The latest prioritization of ``plan`` (every list), limited to the territories the user may see. A page
+    that already read the run or the user's territories (``priority_territory_ids``) passes them in."""
+    run = priority_run_latest(plan) if run is _UNSET else run
     if run is None:
         return AccountPriority.objects.none()
     qs = (
@@ -260,15 +325,16 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
         .select_related("account", "territory", "account__vertical")
         # What the lists show: fewer columns to read and fewer fields to build per row.
         .only(
-            *("run_id", "account_id", "territory_id", "area_id", "region_id", "score", "tier", "potential"),
+            *("run_id", "account_id", "territory_id", "area_id", "region_id", "list", "score", "tier", "potential"),
+            *("computed_tier", "strategy", "strategy_chosen"),
             *("rank_territory", "rank_area", "rank_region", "territory__name", "account__vertical__name"),
             *("account__name", "account__city", "account__state", "account__lifecycle", "account__vertical_id"),
         )
     )
     if user.is_leader:
         return qs
-    # The few territory ids as a list, so the planner reads the (run, territory, rank) index for them.
-    territory_ids = list(territories_visible_to(user).filter(level="territory").values_list("pk", flat=True))
+    # The few territory ids as a list, so the planner reads the (run, list, territory, rank) index for them.
+    territory_ids = priority_territory_ids(user) if territory_ids is _UNSET else territory_ids
     if not territory_ids:
         return AccountPriority.objects.none()
     qs = qs.filter(territory__in=territory_ids)
@@ -276,6 +342,39 @@ def priorities_visible_to(user: User, plan: StrategyPlan) -> QuerySet[AccountPri
         # Ranked on another design than the one that governs visibility: check each account too.
         qs = qs.filter(account__in=accounts_visible_to(user))
     return qs
+
+
+def priority_territory_ids(user: User) -> list[int] | None:
+    """The leaf territories whose priorities the user reads (None: a leader reads them all)."""
+    if user.is_leader:
+        return None
+    return list(territories_visible_to(user).filter(level="territory").values_list("pk", flat=True))
+
+
+def priority_list_counts(
+    user: User,
+    run: PriorityRun | None,
+    priorities: QuerySet[AccountPriority],
+    *,
+    leaves: list[int] | None = None,
+    territory_ids: list[int] | None = _UNSET,
+) -> dict[str, int]:
+    """How many accounts each list holds for the user (in the leaf territories ``leaves`` when given): added up
+    from the run's own counts per territory, without reading the lists; counted when the run was ranked on
+    another design than the one that governs what the user sees."""
+    if run is None:
+        return {}
+    if not user.is_leader and run.design_id != territory_design_published_id():
+        return dict(priorities.order_by().values_list("list").annotate(n=Count("account_id")))
+    mine = priority_territory_ids(user) if territory_ids is _UNSET else territory_ids
+    chosen = {str(t) for t in (mine if mine is not None else run.counts)}
+    if leaves is not None:
+        chosen &= {str(t) for t in leaves}
+    counts: dict[str, int] = {}
+    for key in chosen:
+        for listed, n in run.counts.get(key, {}).items():
+            counts[listed] = counts.get(listed, 0) + n
+    return counts
 
 
 _TAM_INPUT_LABELS = {"accounts": "the accounts", "score": "the ICP scores", "tam_model": "the TAM model",

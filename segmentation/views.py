@@ -25,8 +25,8 @@ from salesplan.services.jobs import job_start
 from segmentation import charts
 from segmentation.filters import MatrixFilter
 from segmentation.forms import CriterionFormSet, IcpCreateForm, IcpForm, IcpImportForm, TierReviewForm
-from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile
-from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, account_value
+from segmentation.models import NEEDS_DATA, AccountAnswer, AccountScore, Criterion, IdealCustomerProfile
+from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, account_value, score_outlook
 from segmentation.selectors import (
     MATRIX_SORT_COLUMNS,
     focus_and_gap,
@@ -109,6 +109,7 @@ def icp_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "criteria": icp.criteria.all(),
         "versions": versions,
         "counts": summary["counts"] if summary else None,
+        "reviewed": summary.get("reviewed", 0) if summary else 0,
         "job": _active_score_job(icp),
         "range_fields": RANGE_FIELDS,
         "field_labels": FIELD_LABELS,
@@ -284,9 +285,13 @@ def icp_matrix(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _tier_text(tier: str | None) -> str:
+    return "Needs data" if tier == NEEDS_DATA else (tier or "")
+
+
 def _matrix_export(icp: IdealCustomerProfile, criteria: list[Criterion], qs: Any, file_format: str) -> HttpResponse:
-    header = ["Company", "Domain", "Owner", "Tier", "Reviewed tier", "Score", "Coverage %", "Matched", "Unknown"]
-    header += [f"{c.name} (of {c.weight})" for c in criteria]
+    header = ["Company", "Domain", "Owner", "Tier", "Reviewed tier", "Tier in force", "Score", "Coverage %"]
+    header += ["Matched", "Unknown", *(f"{c.name} (of {c.weight})" for c in criteria)]
 
     def rows() -> Any:
         for s in qs.iterator(chunk_size=2000):
@@ -295,8 +300,9 @@ def _matrix_export(icp: IdealCustomerProfile, criteria: list[Criterion], qs: Any
                 s.account.name,
                 s.account.domain,
                 str(s.account.owner or ""),
-                s.tier,
-                s.review_tier or "",
+                _tier_text(s.tier),
+                _tier_text(s.review_tier),
+                _tier_text(s.review_tier or s.tier),
                 s.score,
                 s.coverage,
                 s.matched,
@@ -404,11 +410,13 @@ def account_icp_panel(request: HttpRequest, account_id: int) -> HttpResponse:
         points += [None] * (len(criteria) - len(points))
         context.update(
             score=score,
+            outlook=score_outlook(icp, criteria, points) if score else {},
             explanation=[
                 {
                     "criterion": c,
                     "value": account_value(c, account, answers),
                     "points": p,
+                    "neutral": c.weight / 2,
                     "answer": answers.get(c.key, ""),
                 }
                 for c, p in zip(criteria, points, strict=False)
@@ -426,4 +434,13 @@ def score_json(request: HttpRequest, pk: int, account_id: int) -> JsonResponse:
     """The score of one account, for scripts and the browser tests."""
     icp = _icp(request, pk)
     score = get_object_or_404(scores_visible_to(request.user, icp), account_id=account_id)
-    return JsonResponse({"score": str(score.score), "tier": score.tier, "points": score.points})
+    reviews_attach([score], icp.plan_id)
+    return JsonResponse(
+        {
+            "score": str(score.score),
+            "tier": score.tier,
+            "tier_in_force": score.effective_tier,
+            "coverage": score.coverage,
+            "points": score.points,
+        }
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
@@ -9,32 +10,50 @@ import plotly.graph_objects as go
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
-from accounts.models import Account, Lifecycle
+from accounts.models import Account, Lifecycle, Strategy
 from accounts.selectors import accounts_visible_to
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
 from salesplan.forms import AmountField, AmountInput, TrimmedDecimalInput
-from salesplan.listing import list_paginate, list_sort
+from salesplan.listing import PER_PAGE_CHOICES, list_paginate, list_sort
 from salesplan.models import Territory, TerritoryDesign, TerritoryRep, User
 from salesplan.selectors import (
     plan_current,
     plans_visible_to,
     territories_visible_to,
+    territory_design_published_id,
     territory_designs_visible_to,
 )
 from salesplan.services.jobs import job_start
 from salesplan.templatetags.salesplan_tags import usd
 from segmentation.charts import chart_html, money_axis
-from segmentation.models import AccountPriority, TamBreakdown, TamModel, TamRun, Tier
+from segmentation.models import (
+    NEEDS_DATA,
+    SCORE_TIERS,
+    AccountPriority,
+    AccountScore,
+    IdealCustomerProfile,
+    PriorityList,
+    PriorityRun,
+    TamBreakdown,
+    TamModel,
+    TamRun,
+)
+from segmentation.scoring import score_outlook
 from segmentation.selectors import (
     icp_current,
     priorities_visible_to,
     priority_inputs,
+    priority_list_counts,
+    priority_run_latest,
+    priority_territory_ids,
     tam_run_changed_since,
     tam_runs_visible_to,
     territory_stats,
@@ -502,56 +521,195 @@ def _tam_export(run: TamRun, rows: list[TamBreakdown], file_format: str) -> Http
 
 PRIORITY_SORT = {
     "rank": ("rank_territory",), "name": "account__name", "score": "score", "potential": "potential",
-    "tier": "tier", "city": ("account__state", "account__city"),
+    "tier": ("tier", "-score"), "city": ("account__state", "account__city"), "strategy": ("strategy", "rank_territory"),
 }  # fmt: skip
+PRIORITY_LISTS = {
+    PriorityList.RANKED: ("Ranked growth targets", "Acquire, Grow and Reactivate accounts that fit the ICP (tier in "
+                          "force A or B), ranked by ICP score, then $ potential."),
+    PriorityList.KEEP: ("Retain and retire", "Accounts whose strategy is to retain or retire them: served apart, "
+                        "largest potential first, not ranked among the growth targets."),
+    PriorityList.NEEDS_DATA: ("Needs data", "Growth targets with too little known to rate them: find out what "
+                              "each row names, and the account can join the ranked list. Largest potential first."),
+}  # fmt: skip
+
+
+def _to_rate(icp: IdealCustomerProfile, criteria: list, rows: list[AccountPriority]) -> None:
+    """Set ``to_rate`` (what to find out, by weight) and ``coverage`` on a page of needs-data rows: one query."""
+    scores = dict(
+        AccountScore.objects.filter(icp=icp, account_id__in=[r.account_id for r in rows]).values_list(
+            "account_id", "points"
+        )
+    )
+    for row in rows:
+        outlook = score_outlook(icp, criteria, scores.get(row.account_id) or [])
+        row.to_rate = [m.find_out for m in outlook.get("to_rate", [])]
+        row.coverage = round(outlook.get("coverage", 0))
+
+
+def _priority_rows(qs: Any, run: PriorityRun | None, listed: str) -> Any:
+    """The rows of an export, in chunks (a needs-data chunk reads its scores once)."""
+    criteria = list(run.icp.criteria.all()) if run else []
+    chunk: list[AccountPriority] = []
+    for p in qs.iterator(chunk_size=2000):
+        chunk.append(p)
+        if len(chunk) == 2000:
+            if listed == PriorityList.NEEDS_DATA:
+                _to_rate(run.icp, criteria, chunk)
+            yield from chunk
+            chunk = []
+    if chunk and listed == PriorityList.NEEDS_DATA:
+        _to_rate(run.icp, criteria, chunk)
+    yield from chunk
+
+
+def _tier_text(tier: str) -> str:
+    return "Needs data" if tier == NEEDS_DATA else tier
+
+
+class RankPaginator(Paginator):
+    """Pages of one territory's list in its own order, found by their numbers (``rank_territory`` runs 1, 2, …
+    on each list of each territory): an index seek for any page, where OFFSET would read every row before it."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self.object_list.filter(rank_territory__gt=bottom, rank_territory__lte=bottom + self.per_page)
+        return self._get_page(list(rows), number, self)
+
+
+def _scope_leaves(territory: Territory) -> list[int]:
+    """The leaf territories in a territory, an area or a region."""
+    leaves = Territory.objects.filter(design_id=territory.design_id, level=Territory.Level.TERRITORY)
+    inside = Q(pk=territory.pk) | Q(parent=territory) | Q(parent__parent=territory)
+    return list(leaves.filter(inside).values_list("pk", flat=True))
+
+
+def _priority_page(
+    request: HttpRequest,
+    qs: Any,
+    run: PriorityRun | None,
+    leaves: list[int] | None,
+    rank_field: str,
+    count: int,
+    *,
+    plain: bool,
+    mine: list[int] | None,
+) -> Page:
+    """The page asked for: by rank numbers when the list is one territory's, unfiltered and in its own order
+    (a rep's usual view), else through the shared paginator. ``mine``: the user's leaf territories (None: all)."""
+    if plain and run is not None and rank_field == "rank_territory":
+        scope = set(leaves if leaves is not None else (mine or []))
+        if mine is not None:
+            scope &= set(mine)
+        if len(scope) == 1 and run.design_id == territory_design_published_id():
+            per_page = 50
+            with contextlib.suppress(ValueError):
+                per_page = int(request.GET.get("per_page", per_page))
+            per_page = per_page if per_page in PER_PAGE_CHOICES else 50
+            return RankPaginator(qs, per_page, count=count).get_page(request.GET.get("page"))
+    return list_paginate(request, qs)
 
 
 def my_territory(request: HttpRequest) -> HttpResponse:
     plan = plan_current(request.user)
-    qs = priorities_visible_to(request.user, plan) if plan else AccountPriority.objects.none()
+    run = priority_run_latest(plan) if plan else None
+    mine = priority_territory_ids(request.user)
+    qs = (
+        priorities_visible_to(request.user, plan, run=run, territory_ids=mine)
+        if plan
+        else AccountPriority.objects.none()
+    )
     territories = territories_visible_to(request.user).filter(design__status="published")
+    listed = request.GET.get("list", PriorityList.RANKED)
+    if listed not in PRIORITY_LISTS:
+        listed = PriorityList.RANKED
     scope = request.GET.get("territory", "")
-    rank_field = "rank_territory"
+    rank_field, leaves = "rank_territory", None
     refused = []  # filters asked for that are not applied, said on the page (see partials/filter_refused.html)
     if scope:
         chosen = territories.filter(pk=scope).first() if scope.isdigit() else None
         if chosen is not None:
             field = {"territory": "territory_id", "area": "area_id", "region": "region_id"}[chosen.level]
             qs = qs.filter(**{field: chosen.pk})
-            rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
+            leaves = _scope_leaves(chosen)
+            if listed == PriorityList.RANKED:  # the lists apart are numbered in their territory only
+                rank_field = {"territory": "rank_territory", "area": "rank_area", "region": "rank_region"}[chosen.level]
         else:
             refused.append("You can't see that territory; the “Territory” filter was not applied.")
+    counts = priority_list_counts(request.user, run, qs, leaves=leaves, territory_ids=mine)
+    qs = qs.filter(list=listed)
+    filtered = False
     tier = request.GET.get("tier", "")
-    if tier in Tier.values:
-        qs = qs.filter(tier=tier)
+    if tier in {t for t, _label in SCORE_TIERS}:
+        qs, filtered = qs.filter(tier=tier), True
     elif tier:
-        refused.append(f"“{tier}” is not a tier (A, B, C or D); the “Tier” filter was not applied.")
+        refused.append(f"“{tier}” is not a tier (A, B, C, D or Needs data); the “Tier” filter was not applied.")
     search = request.GET.get("q", "").strip()
     if search:
-        qs = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search))
-    columns = {**PRIORITY_SORT, "rank": (rank_field, "territory_id")}
+        qs, filtered = qs.filter(Q(account__name__icontains=search) | Q(account__city__icontains=search)), True
+    # Ranked: the best of every territory first (rank 1s, then 2s …). Apart: territory by territory, each in
+    # its own order, which the (run, list, territory, rank) index reads as it is, however long the list.
+    order = (rank_field, "territory_id") if listed == PriorityList.RANKED else ("territory_id", "rank_territory")
+    columns = {**PRIORITY_SORT, "rank": order}
     qs, sorting = list_sort(request, qs, columns=columns, default="rank")
     if request.GET.get("export") == "csv":
-        header = ["Rank", "Company", "City", "State", "Tier", "Score", "$ potential", "Lifecycle", "Territory"]
+        header = [
+            "Rank" if listed == PriorityList.RANKED else "# in territory",
+            "Company",
+            "City",
+            "State",
+            "Tier in force",
+            "Computed tier",
+            "Score",
+            "$ potential",
+            "Strategy",
+            "Strategy chosen",
+            "Lifecycle",
+            "Territory",
+        ]
+        if listed == PriorityList.NEEDS_DATA:
+            header += ["Known %", "To rate it, find out"]
         rows = (
-            [getattr(p, rank_field), p.account.name, p.account.city, p.account.state, p.tier, p.score, p.potential,
-             p.account.get_lifecycle_display(), p.territory.name]
-            for p in qs.iterator(chunk_size=2000)
+            [getattr(p, rank_field), p.account.name, p.account.city, p.account.state, _tier_text(p.tier),
+             _tier_text(p.computed_tier), p.score, p.potential, Strategy(p.strategy).label if p.strategy else "",
+             "yes" if p.strategy_chosen else "suggested", p.account.get_lifecycle_display(), p.territory.name,
+             *([p.coverage, "; ".join(p.to_rate)] if listed == PriorityList.NEEDS_DATA else [])]
+            for p in _priority_rows(qs, run, listed)
         )  # fmt: skip
-        return csv_response(filename="territory-priorities.csv", header=header, rows=rows)
+        name = {"rank": "territory-priorities", "keep": "territory-retain-retire", "data": "territory-needs-data"}
+        return csv_response(filename=f"{name[listed]}.csv", header=header, rows=rows)
+    plain = not filtered and sorting.param == "rank"
+    page = _priority_page(request, qs, run, leaves, rank_field, counts.get(listed, 0), plain=plain, mine=mine)
+    if listed == PriorityList.NEEDS_DATA and run is not None:
+        _to_rate(run.icp, list(run.icp.criteria.all()), list(page.object_list))
     inputs = priority_inputs(plan) if plan and request.user.is_leader else None
     return render(
         request,
         "segmentation/my_territory.html",
         {
             "plan": plan,
-            "page": list_paginate(request, qs),
+            "run": run,
+            "page": page,
             "sorting": sorting,
             "rank_field": rank_field,
+            "list": listed,
+            "lists": [
+                (key, label, help_text, counts.get(key, 0)) for key, (label, help_text) in PRIORITY_LISTS.items()
+            ],
+            "list_help": PRIORITY_LISTS[listed][1],
+            "strategies": dict(Strategy.choices),
             "territories": territories.order_by("level", "name"),
-            "tiers": Tier.choices,
+            "tiers": SCORE_TIERS,
             "can_run": inputs is not None,
-            "has_run": plan is not None and plan.priority_runs.exists(),
+            "has_run": run is not None,
             "refused_filters": refused,
         },
     )

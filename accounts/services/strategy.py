@@ -41,6 +41,39 @@ def strategy_suggest(account: Account, facts: dict[str, Any]) -> tuple[str, str]
     return Strategy.RETAIN, f"We already have {share:.0%} of its spend in our category: keep it."
 
 
+GROWTH_STRATEGIES = (Strategy.ACQUIRE, Strategy.GROW, Strategy.REACTIVATE)  # ranked in My territory
+KEEP_STRATEGIES = (Strategy.RETAIN, Strategy.RETIRE)  # listed apart
+
+
+def strategy_suggest_sql(*, account: str, tier: str) -> str:
+    """``strategy_suggest`` as one SQL expression over the account row ``account`` (an alias) and the SQL
+    ``tier`` of its ICP tier in force (NULL or '' when unscored), for set-based ranking; the parity test
+    (accounts/tests/test_strategy_sql.py) holds the two to each other."""
+    a = account
+    # "share < 70 %" in whole numbers, so PostgreSQL and SQLite compare exactly as Decimal does.
+    share_pct = int(WALLET_SHARE_GROW * 100)
+    return (
+        f"CASE WHEN {a}.lifecycle = '{Lifecycle.FORMER}' THEN '{Strategy.REACTIVATE}' "
+        f"WHEN {a}.lifecycle = '{Lifecycle.PROSPECT}' THEN '{Strategy.ACQUIRE}' "
+        f"WHEN {tier} = 'D' THEN '{Strategy.RETIRE}' "
+        f"WHEN {a}.wallet IS NULL OR {a}.wallet = 0 THEN '{Strategy.RETAIN}' "
+        f"WHEN 100 * COALESCE({a}.current_sales, 0) < {share_pct} * {a}.wallet THEN '{Strategy.GROW}' "
+        f"ELSE '{Strategy.RETAIN}' END"
+    )
+
+
+def strategy_in_force_sql(*, account: str, tier: str, alias: str = "st") -> tuple[str, str, str, list]:
+    """(join, strategy, chosen, params): the latest chosen strategy of account id column ``account`` joined as
+    ``alias``, the strategy in force (chosen, else suggested from ``tier``), and whether it was chosen."""
+    from accounts.selectors import strategies_latest
+
+    sql, params = strategies_latest().values("account_id", "strategy").query.sql_with_params()
+    row = account.rsplit(".", 1)[0]
+    join = f"LEFT JOIN ({sql}) {alias} ON {alias}.account_id = {account}"
+    suggested = strategy_suggest_sql(account=row, tier=tier)
+    return join, f"COALESCE({alias}.strategy, {suggested})", f"({alias}.strategy IS NOT NULL)", list(params)
+
+
 def strategy_current(account: Account) -> AccountStrategy | None:
     return account.strategies.select_related("chosen_by").first()
 
@@ -78,6 +111,13 @@ QUESTIONS = {
 }
 
 
+def _tier_evidence(facts: dict[str, Any]) -> str:
+    tier, computed = facts["icp_tier"], facts.get("icp_tier_computed", facts["icp_tier"])
+    if facts.get("icp_tier_reviewed"):
+        return f"ICP tier {tier}, set by the manager" + (f" (computed {computed})" if computed != tier else "")
+    return f"ICP tier {tier}"
+
+
 def qualification(account: Account, *, user: User, plan: StrategyPlan | None) -> dict[str, Any]:
     """The six questions with the data's answers where it has them, the rep's for the rest, and whether
     the account warrants a strategic plan (at least four "yes")."""
@@ -88,8 +128,8 @@ def qualification(account: Account, *, user: User, plan: StrategyPlan | None) ->
         data["market-experience"] = (facts["market_experience"], "its vertical, against the ICP's market criterion")
     if facts.get("growth_market") is not None:
         data["growth-market"] = (facts["growth_market"], "its vertical, against the ICP's growth markets")
-    if facts.get("icp_tier"):
-        data["matches-icp"] = (facts["icp_tier"] in {"A", "B"}, f"ICP tier {facts['icp_tier']}")
+    if facts.get("icp_tier") in {"A", "B", "C", "D"}:  # "Needs data" cannot say: the question stays open
+        data["matches-icp"] = (facts["icp_tier"] in {"A", "B"}, _tier_evidence(facts))
     share = wallet_share(account)
     if account.lifecycle != Lifecycle.CUSTOMER:
         data["share-under-70"] = (True, "not a current customer: we sell it nothing yet")

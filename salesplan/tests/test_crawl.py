@@ -293,12 +293,15 @@ def _check_pagination(walk: Walk, name: str, url: str) -> None:
     first_rows = start["rows"]
     kept = {k: v for k, v in _query(page.url).items() if k not in {"page", "per_page"}}
 
+    paged = []
+
     def next_shows_page_2(per_page: int) -> None:
         following = page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next", exact=True)
         if not following.count():
             walk.problem(f"{name}: {total} rows at {per_page} per page, and no Next link")
             return
-        walk.lists_paged.add(name)
+        paged.append(per_page)
+        walk.lists_paged.add(name.split("[")[0])  # a list of tabs pages if one of its tabs does
         walk.click_to_load(following)
         second = walk.state() or {"rows": [], "showing": ""}
         query = {k: v for k, v in _query(page.url).items() if k != "per_page"}
@@ -319,7 +322,7 @@ def _check_pagination(walk: Walk, name: str, url: str) -> None:
     elif len(rows) != min(25, total):
         walk.problem(f"{name}: 25 per page shows {len(rows)} rows of {total}")
     first_rows = rows
-    if name not in walk.lists_paged and total > 25:
+    if not paged and total > 25:
         next_shows_page_2(25)
 
 
@@ -477,8 +480,14 @@ def _lists_and_downloads(walk: Walk) -> tuple[dict[str, str], dict[tuple[str, st
     downloads: dict[tuple[str, str], str] = {}
     for url, body in walk.html.items():
         name = _url_name(url)
-        if 'aria-label="Rows per page"' in body and (name not in lists or (_query(lists[name]) and not _query(url))):
-            lists[name] = url
+        # A page of tabs (My territory's ranked list, lists apart) is a list per tab: "my_territory[data]".
+        tab = _query(url).get("list")
+        key = f"{name}[{tab[0]}]" if tab else name
+        filtered = {k for k in _query(url) if k != "list"}
+        if 'aria-label="Rows per page"' in body and (
+            key not in lists or ({k for k in _query(lists[key]) if k != "list"} and not filtered)
+        ):
+            lists[key] = url
         for link in walk.links_on(url):
             if "export" in _query(link):
                 downloads.setdefault((name, "export"), url)
@@ -507,11 +516,13 @@ def test_every_link_list_and_export_of_the_role_works_in_the_browser(page, live_
     by_name: dict[str, str] = {}
     for url in walk.html:
         by_name.setdefault(_url_name(url), url)
+    listed = {key.split("[")[0] for key in lists}
     for name, url in by_name.items():
-        if name not in lists:
+        if name not in listed:
             walk.visit(url)
-    for name, url in lists.items():
-        _check_pagination(walk, name, url)
+    for key, url in lists.items():
+        name = key.split("[")[0]
+        _check_pagination(walk, key, url)
         if name in LIST_EXPORTS and downloads.pop((name, "export"), None):
             _check_list_export(walk, name, url, LIST_EXPORTS[name])
     for (name, offer), url in downloads.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, F
 
 from accounts.models import Account, Vertical
 from salesplan.models import JobRun, Role, StrategyPlan, User
@@ -36,41 +36,50 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
     icp.criteria.filter(key="market-experience").update(values=verticals[:4])
     icp.criteria.filter(key="growth-market").update(values=verticals[1:3])
     icp_publish(icp)
-    # Reps have answered the questions for some of their larger accounts.
-    questions = list(icp.criteria.filter(kind=Criterion.Kind.QUESTION).values_list("key", flat=True))
-    accounts = list(
-        Account.objects.filter(owner__isnull=False).order_by("-annual_revenue").values_list("pk", "owner_id")[:600]
-    )
-    AccountAnswer.objects.bulk_create(
-        [
-            AccountAnswer(
-                account_id=pk, key=key, answer=rng.choices(["yes", "partly", "no"], [5, 3, 2])[0], answered_by_id=owner
-            )
-            for pk, owner in accounts
-            for key in questions
-            if rng.random() < 0.6
-        ],
-        ignore_conflicts=True,
-    )
+    _answers_seed_demo(icp, rng)
     job_progress(job=job, processed=95, total=100, message="Scoring the demo accounts against the ICP")
     derived_run(score_target(icp))
     # Managers have confirmed some tiers and overridden a few, with their reasons.
-    reasons = ["Budget confirmed for next year", "Parent company buys centrally; not a fit", "Strategic logo"]
+    reasons = {
+        "up": ["Budget confirmed for next year", "Strategic logo"],
+        "down": ["Parent company buys centrally; not a fit", "Chose a competitor on a three-year contract"],
+    }
     for score in (
-        AccountScore.objects.filter(icp=icp, account__owner__team__manager__isnull=False)
-        .exclude(tier="")
+        AccountScore.objects.filter(icp=icp, rated=True, account__owner__team__manager__isnull=False)
         .select_related("account__owner__team__manager")
-        .order_by("-score")[:40]
+        .order_by("-score", "account_id")[:40]
     ):
         manager = score.account.owner.team.manager
         if rng.random() < 0.25:
             tier = rng.choice([t for t in "ABCD" if t != score.tier])
+            reason = reasons["up" if tier < score.tier else "down"][rng.randrange(2)]
             tier_review(account=score.account, plan=plan, reviewer=manager, computed_tier=score.tier, tier=tier,
-                        reason=rng.choice(reasons))  # fmt: skip
+                        reason=reason)  # fmt: skip
         else:
             tier_review(account=score.account, plan=plan, reviewer=manager, computed_tier=score.tier)
     derived_run(summary_target(icp))  # after the reviews, which the summary reads
     return {"icps_created": 1, "accounts_scored": icp.scored_count}
+
+
+def _answers_seed_demo(icp: IdealCustomerProfile, rng: random.Random) -> None:
+    """Reps have qualified half of their largest accounts and some of the others: a few to all of the
+    questions each, answered by how well the account fits (some lean "yes", some "no"). The rest stay
+    unanswered, so the matrix shows what a team that has started qualifying sees: rated accounts in every
+    tier, and the rest "Needs data" as work for the reps."""
+    questions = list(icp.criteria.filter(kind=Criterion.Kind.QUESTION).values_list("key", flat=True))
+    accounts = Account.objects.filter(owner__isnull=False).order_by(F("annual_revenue").desc(nulls_last=True), "pk")
+    rows = []
+    ids = list(accounts.values_list("pk", "owner_id"))
+    for position, (pk, owner) in enumerate(ids):
+        # Half of the largest 7.5 %, a fifth of the next third, a few of the rest.
+        share = 0.5 if position < 0.075 * len(ids) else 0.2 if position < 0.4 * len(ids) else 0.05
+        if rng.random() >= share:
+            continue
+        lean = rng.uniform(0.05, 0.8)  # how well this account fits what the questions ask
+        for key in rng.sample(questions, rng.randint(2, len(questions))):
+            answer = rng.choices(["yes", "partly", "no"], [lean, (1 - lean) / 2, (1 - lean) / 2])[0]
+            rows.append(AccountAnswer(account_id=pk, key=key, answer=answer, answered_by_id=owner))
+    AccountAnswer.objects.bulk_create(rows, batch_size=2_000, ignore_conflicts=True)
 
 
 _DEMO_AREAS = {

@@ -144,6 +144,7 @@ def icp_new_version(icp: IdealCustomerProfile, *, user: User | None) -> IdealCus
         tier_a_min=icp.tier_a_min,
         tier_b_min=icp.tier_b_min,
         tier_c_min=icp.tier_c_min,
+        min_known_pct=icp.min_known_pct,
         created_by=user,
     )
     _criteria_create(copy, [icp_criterion_data(c) for c in icp.criteria.all()])
@@ -177,6 +178,7 @@ def icp_to_json(icp: IdealCustomerProfile) -> dict[str, Any]:
         "description": icp.description,
         "version": icp.version,
         "tiers": {"A": icp.tier_a_min, "B": icp.tier_b_min, "C": icp.tier_c_min},
+        "min_known_pct": icp.min_known_pct,
         "criteria": [icp_criterion_data(c) for c in icp.criteria.all()],
     }
 
@@ -195,12 +197,16 @@ def icp_from_json(data: Any, *, plan: StrategyPlan, user: User | None) -> IdealC
         thresholds = {f"tier_{t.lower()}_min": int(tiers.get(t, d)) for t, d in (("A", 75), ("B", 50), ("C", 25))}
     except (TypeError, ValueError):
         raise ValidationError("tiers must give whole-number scores for A, B and C.") from None
+    min_known = data.get("min_known_pct", 60)
+    if isinstance(min_known, bool) or not isinstance(min_known, int) or not 0 <= min_known <= 100:
+        raise ValidationError(f"min_known_pct must be a whole number from 0 to 100 (got {min_known!r}).")
     return icp_create(
         plan=plan,
         user=user,
         name=str(data.get("name") or "Imported profile")[:120],
         description=str(data.get("description") or ""),
         criteria=criteria,
+        min_known_pct=min_known,
         **thresholds,
     )
 
@@ -212,7 +218,7 @@ def _vertical_ids() -> dict[str, int]:
     return dict(Vertical.objects.values_list("name", "id"))
 
 
-_SCORE_COLUMNS = ("score", "matched", "unknown", "total", "coverage", "tier", "points")
+_SCORE_COLUMNS = ("score", "matched", "unknown", "total", "coverage", "tier", "rated", "points")
 
 
 def icp_score_all(icp: IdealCustomerProfile, *, progress: Callable[[int, str], None] | None = None) -> int:
@@ -258,7 +264,7 @@ def icp_summary_refresh(icp: IdealCustomerProfile) -> dict[str, Any]:
     the leader's pages read it instead of aggregating a million scores on every view."""
     from segmentation.selectors import scores_summary
 
-    icp.summary = scores_summary(AccountScore.objects.filter(icp=icp))
+    icp.summary = scores_summary(AccountScore.objects.filter(icp=icp), icp.plan_id)
     IdealCustomerProfile.objects.filter(pk=icp.pk).update(summary=icp.summary)
     return icp.summary
 
@@ -277,6 +283,7 @@ def icp_score_account(icp: IdealCustomerProfile, account: Account) -> AccountSco
             "total": result.total,
             "coverage": result.coverage,
             "tier": result.tier,
+            "rated": result.rated,
             "points": result.points,
             "scored_at": timezone.now(),
         },
@@ -311,10 +318,13 @@ def answer_set(*, account: Account, key: str, answer: str, user: User) -> list[A
 # --- Manager confirmation ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def tier_review(
     *, account: Account, plan: StrategyPlan, reviewer: User, computed_tier: str, tier: str = "", reason: str = ""
 ) -> TierReview:
-    """Confirm the computed tier (no ``tier``) or override it with a reason; every review is kept."""
+    """Confirm the computed tier (no ``tier``) or override it with a reason. Every review is kept; the new
+    one becomes the plan's current review of the account, whose tier is the one in force from now on
+    (segmentation.tiers): ranking, the SAM, the focus dollars and "matches the ICP" read it."""
     reason = reason.strip()
     if tier and tier != computed_tier:
         if tier not in Tier.values:
@@ -326,6 +336,9 @@ def tier_review(
         if not computed_tier:
             raise ValidationError("This account has no score yet, so there is no tier to confirm.")
         action, tier = TierReview.Action.CONFIRM, computed_tier
+    # The account's row is locked for the swap, so two reviews at once still leave one current.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    TierReview.objects.filter(plan=plan, account=account, current=True).update(current=False)
     review = TierReview.objects.create(
         account=account,
         plan=plan,
@@ -334,7 +347,12 @@ def tier_review(
         computed_tier=computed_tier,
         tier=tier,
         reason=reason,
+        current=True,
     )
+    from segmentation.selectors import icp_scores_changed
+
+    for icp_id in IdealCustomerProfile.objects.filter(plan=plan).values_list("pk", flat=True):
+        transaction.on_commit(lambda pk=icp_id: icp_scores_changed(pk))  # the users' summaries move
     inputs_changed(REVIEWS_INPUT)  # the reviewed tier is the one rankings, SAM and focus read
     return review
 

@@ -1,6 +1,7 @@
 """TAM / SAM / SOM: an account's $ potential from the plan's TAM model, summed set-based into a kept run.
 
-TAM is every account's potential; SAM the potential of the accounts at or above the model's ICP tier;
+TAM is every account's potential; SAM the potential of the accounts whose ICP tier in force (a manager's
+review, else computed) is at or above the model's tier — never a "Needs data" account;
 SOM the SAM times the share we can win. Accounts whose potential is unknown (no revenue or employees)
 are counted apart, never as zero.
 """
@@ -20,6 +21,7 @@ from salesplan.services.freshness import input_versions
 from salesplan.templatetags.salesplan_tags import usd
 from segmentation.models import IdealCustomerProfile, TamBreakdown, TamModel, TamRun
 from segmentation.services.refresh import tam_depends
+from segmentation.tiers import effective_tier_join, effective_tier_sql
 
 SIZE_BANDS = [(0, "1–49"), (50, "50–249"), (250, "250–999"), (1000, "1,000–4,999"), (5000, "5,000+")]
 _TIER_RANK = {"A": 1, "B": 2, "C": 3, "D": 4}
@@ -61,16 +63,21 @@ def model_parameters(model: TamModel) -> dict[str, Any]:
     }
 
 
-def _base_sql(model: TamModel, icp: IdealCustomerProfile | None) -> str:
-    """Per account: vertical, state, size band, segment, potential and whether it is in the SAM."""
+def _base_sql(model: TamModel, icp: IdealCustomerProfile | None) -> tuple[str, list[Any]]:
+    """Per account: vertical, state, size band, segment, potential and whether it is in the SAM (its tier in
+    force — a manager's review, else computed — at or above the model's threshold; "Needs data" never is)."""
     tiers = ", ".join(repr(t) for t in sam_tiers(model))
-    in_sam = f"CASE WHEN s.tier IN ({tiers}) THEN 1 ELSE 0 END" if icp else "0"
-    join = f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)}" if icp else ""
-    return (
+    in_sam, join, params = "0", "", []
+    if icp:
+        reviews, params = effective_tier_join(plan_id=icp.plan_id, account="a.id")
+        in_sam = f"CASE WHEN {effective_tier_sql('s.tier')} IN ({tiers}) THEN 1 ELSE 0 END"
+        join = f"LEFT JOIN segmentation_accountscore s ON s.account_id = a.id AND s.icp_id = {int(icp.pk)} {reviews}"
+    sql = (
         f"SELECT COALESCE(v.name, 'No vertical') AS vertical, CASE WHEN a.state = '' THEN 'Unknown' ELSE a.state END "
         f"AS region, {size_band_sql()} AS band, a.lifecycle AS segment, {potential_sql(model)} AS potential, "
         f"{in_sam} AS in_sam FROM accounts_account a LEFT JOIN accounts_vertical v ON v.id = a.vertical_id {join}"
     )
+    return sql, params
 
 
 GROUPINGS = {
@@ -82,11 +89,10 @@ GROUPINGS = {
 }
 
 
-def tam_sql(model: TamModel, icp: IdealCustomerProfile | None, *, postgres: bool) -> list[str]:
-    """The aggregate statements of a run: one with GROUPING SETS on PostgreSQL, one per grouping elsewhere.
-
-    Each returns (dimension, key, key2, accounts, unknown, sam_accounts, tam, sam)."""
-    base = _base_sql(model, icp)
+def tam_sql(model: TamModel, icp: IdealCustomerProfile | None, *, postgres: bool) -> list[tuple[str, list[Any]]]:
+    """The aggregate statements of a run, with their parameters: one with GROUPING SETS on PostgreSQL, one
+    per grouping elsewhere. Each returns (dimension, key, key2, accounts, unknown, sam_accounts, tam, sam)."""
+    base, params = _base_sql(model, icp)
     measures = (
         "count(*), count(*) - count(b.potential), sum(b.in_sam), COALESCE(sum(b.potential), 0), "
         "COALESCE(sum(CASE WHEN b.in_sam = 1 THEN b.potential END), 0)"
@@ -103,12 +109,15 @@ def tam_sql(model: TamModel, icp: IdealCustomerProfile | None, *, postgres: bool
         )
         key = "COALESCE(b.vertical, b.region, b.band, b.segment, '')"
         key2 = "CASE WHEN GROUPING(b.vertical, b.region) = 0 THEN b.region ELSE '' END"
-        return [f"SELECT {dimension}, {key}, {key2}, {measures} FROM ({base}) b GROUP BY GROUPING SETS ({sets})"]
-    statements = [f"SELECT 'total', '', '', {measures} FROM ({base}) b"]
+        sql = f"SELECT {dimension}, {key}, {key2}, {measures} FROM ({base}) b GROUP BY GROUPING SETS ({sets})"
+        return [(sql, params)]
+    statements = [(f"SELECT 'total', '', '', {measures} FROM ({base}) b", params)]
     for name, cols in GROUPINGS.items():
         key2 = f"b.{cols[1]}" if len(cols) > 1 else "''"
         group = ", ".join(f"b.{c}" for c in cols)
-        statements.append(f"SELECT '{name}', b.{cols[0]}, {key2}, {measures} FROM ({base}) b GROUP BY {group}")
+        statements.append(
+            (f"SELECT '{name}', b.{cols[0]}, {key2}, {measures} FROM ({base}) b GROUP BY {group}", params)
+        )
     return statements
 
 
@@ -137,8 +146,8 @@ def tam_run(
         if postgres:
             cursor.execute("SET jit = off")  # compiling these expressions costs more than it saves
         try:
-            for sql in tam_sql(model, icp, postgres=postgres):
-                cursor.execute(sql)
+            for sql, params in tam_sql(model, icp, postgres=postgres):
+                cursor.execute(sql, params)
                 rows.extend(cursor.fetchall())
         finally:
             if postgres:

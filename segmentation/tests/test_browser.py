@@ -63,22 +63,32 @@ def _find_row(page):
 def test_rep_answers_a_question_and_the_score_and_tier_move(page, scored):
     _sign_in(page, "rep1", scored["password"])
     row = _find_row(page)
-    # Known: opportunity 10 + revenue 8 + employees 6 + location 6 + market 8 of 45 (growth market 0).
-    expect(row.locator("[data-score]")).to_have_text("84.4")
-    expect(row.locator(".tier-badge").first).to_have_text("A")
+    # Known: opportunity 10 + revenue 8 + employees 6 + location 6 + market 8 of 45 (growth market 0); the
+    # eight questions (42) unknown count half: 100 × (38 + 21) / 87 = 67.8. 45 of 87 known (52 %, under 60 %),
+    # and a "yes" to everything would reach tier B: "Needs data".
+    expect(row.locator("[data-score]")).to_have_text("67.8")
+    expect(row.locator(".tier-badge").first).to_have_text("Needs data")
 
     row.get_by_label("Confirmed budget for Browser Test Co").select_option("no")
 
     row = page.locator("tr", has_text="Browser Test Co")
-    expect(row.locator("[data-score]")).to_have_text("71.7")  # 38 of 53: the budget now counts, as a miss
+    # The budget now counts, as a miss: 100 × (38 + 34 / 2) / 87 = 63.2 — lower, and 53 of 87 known (61 %),
+    # so the account is rated: tier B.
+    expect(row.locator("[data-score]")).to_have_text("63.2")
     expect(row.locator(".tier-badge").first).to_have_text("B")
-    expect(row).to_contain_text("5 of 14 match · 7 unknown")
-    # The account page explains the same score, criterion by criterion.
+    expect(row).to_contain_text("5 of 14 match · 7 unknown · 61% known")
+    # The account page explains the same score, criterion by criterion, and what would change it most.
     row.get_by_role("link", name="Browser Test Co").click()
     panel = page.locator("#account-icp")
-    expect(panel).to_contain_text("71.7")
+    expect(panel).to_contain_text("63.2")
     expect(panel.locator("tr", has_text="Confirmed budget")).to_contain_text("0 / 8")
-    expect(panel.locator("tr", has_text="Cultural fit")).to_contain_text("not counted")
+    expect(panel.locator("tr", has_text="Cultural fit")).to_contain_text("unknown · counts 2.5 / 5")
+    expect(panel.locator("#score-sureness")).to_contain_text("Fairly sure: 61% of the weight is known")
+    # The heaviest unknown: application experience (7): 50 × 7 / 87 = 4.0 points either way.
+    expect(panel.locator("#changes-most li").first).to_contain_text(
+        "Have we solved its application challenges for similar customers?"
+    )
+    expect(panel.locator("#changes-most li").first).to_contain_text("a “yes” adds 4.0 points")
 
 
 def test_manager_overrides_a_tier_with_a_reason(page, scored):
@@ -91,13 +101,13 @@ def test_manager_overrides_a_tier_with_a_reason(page, scored):
     row.get_by_label("Reason for Browser Test Co").fill("Parent company buys centrally")
     row.get_by_role("button", name="Confirm").click()
     row = page.locator("tr", has_text="Browser Test Co")
-    expect(row.locator(".tier-badge")).to_have_text(["A", "C"])  # computed A, overridden to C
+    expect(row.locator(".tier-badge")).to_have_text(["Needs data", "C"])  # computed: needs data; in force: C
     expect(row).to_contain_text("overridden to C: Parent company buys centrally")
 
     row.get_by_role("link", name="Browser Test Co").click()
     panel = page.locator("#account-icp")
     expect(panel).to_contain_text("Manager set tier C")
-    expect(panel).to_contain_text("set tier C (computed A): “Parent company buys centrally”")
+    expect(panel).to_contain_text("set tier C (computed “Needs data”): “Parent company buys centrally”")
 
 
 def test_leader_reads_the_profile_and_its_charts(page, scored):

@@ -39,7 +39,7 @@ def test_my_territory_says_a_territory_or_tier_it_cannot_use(client, org, icp):
     client.force_login(org["rep_a1"])
     page = client.get(reverse("my_territory"), {"territory": 999_999, "tier": "Z"}).content.decode()
     assert "You can&#x27;t see that territory; the “Territory” filter was not applied." in page
-    assert "“Z” is not a tier (A, B, C or D); the “Tier” filter was not applied." in page
+    assert "“Z” is not a tier (A, B, C, D or Needs data); the “Tier” filter was not applied." in page
     assert client.get(reverse("my_territory"), {"territory": "abc"}).status_code == 200  # was a server error
     page = client.get(reverse("my_territory"), {"tier": "A"}).content.decode()
     assert "was not applied" not in page

@@ -82,14 +82,7 @@ def _ran() -> dict[str, dt.datetime]:
 def test_the_first_chain_scores_ranks_and_sums_up_a_newly_published_profile(market):
     icp = IdealCustomerProfile.objects.get(pk=market["icp"].pk)
     assert icp.scored_count == 10
-    assert (
-        icp.summary["counts"]["A"]
-        + icp.summary["counts"]["B"]
-        + icp.summary["counts"]["C"]
-        + icp.summary["counts"]["D"]
-        + icp.summary["counts"][""]
-        == 10
-    )
+    assert sum(icp.summary["counts"].values()) == 10
     run = PriorityRun.objects.get(plan=market["plan"])
     assert run.icp_id == icp.pk
     assert set(_ran()) == {

@@ -13,6 +13,7 @@ from salesplan.models import User
 from salesplan.services.demo import demo_seed
 from salesplan.services.freshness import refresh_request, refresh_run
 from salesplan.services.jobs import job_execute
+from segmentation.models import AccountAnswer, IdealCustomerProfile
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_my_territory_says_it_is_being_updated_then_shows_the_new_ranking(page, settings):
     demo_seed(companies=600, seed=5)
     rep = User.objects.get(username="rep1")
-    AccountFactory(
+    forge = AccountFactory(
         name="Hudson Valley Forge",
         state="NY",
         country="US",
@@ -28,6 +29,12 @@ def test_my_territory_says_it_is_being_updated_then_shows_the_new_ranking(page, 
         annual_revenue=900_000_000,
         employees=2_000,
         wallet=3_000_000,
+    )
+    # Its rep knows it well: every question answered, so it is rated (and ranked), not "Needs data".
+    icp = IdealCustomerProfile.objects.get(status="published")
+    AccountAnswer.objects.bulk_create(
+        AccountAnswer(account=forge, key=c.key, answer="yes", answered_by=rep)
+        for c in icp.criteria.filter(kind="question")
     )
     settings.JOBS_BACKEND = "celery"
     with mock.patch("salesplan.services.jobs._job_dispatch"):  # queued, as if the workers were busy

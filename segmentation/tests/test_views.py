@@ -81,7 +81,8 @@ def test_only_managers_and_leaders_review_and_only_their_teams(client, org, worl
     response = client.post(url, {"tier": "D", "reason": "Shrinking"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert "overridden to D: Shrinking" in response.content.decode()
-    assert TierReview.objects.get().computed_tier == "A"
+    # Revenue known (5 of 10), the budget not: 50 % known, under 60 %: "Needs data", overridden to D.
+    assert (TierReview.objects.get().computed_tier, TierReview.objects.get().tier) == ("N", "D")
 
 
 def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world):
@@ -93,8 +94,9 @@ def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world)
     response = _matrix(client, org["rep_a1"], world["icp"], export="xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet["A2"].value.startswith("'=")
-    assert sheet["F2"].value == 100
-    assert sheet["J2"].value == 5
+    assert [c.value for c in sheet[2][3:6]] == ["Needs data", None, "Needs data"]  # tier, review, in force
+    assert sheet["G2"].value == 75  # revenue 5 of 10, the budget's 5 unknown counting half: (5 + 2.5) / 10
+    assert sheet["K2"].value == 5
 
 
 def test_drafts_are_the_leaders_and_editing_is_the_leaders(client, org, world):
@@ -160,7 +162,10 @@ def test_account_page_panel_explains_the_score(client, org, world):
     client.force_login(org["rep_a1"])
     page = client.get(reverse("account_icp_panel", args=[world["mine"].pk])).content.decode()
     assert "Matches 1 of 2 criteria" in page
-    assert "not counted" in page
+    assert "unknown · counts 2.5 / 5" in page  # the unanswered budget counts half its weight
+    assert "Not sure yet:" in page
+    assert "tiers A and B need 60%" in page
+    assert "Budget?" in page  # what to find out: the question itself
     assert client.get(reverse("account_icp_panel", args=[world["other"].pk])).status_code == 404
 
 
@@ -189,3 +194,27 @@ def test_account_icp_panel_read_only_shows_answers_without_forms(client, org):
     page = client.get(url, {"readonly": "1"}).content.decode()
     assert 'name="answer"' not in page
     assert "Partly" in page
+
+
+def test_matrix_tier_filter_reads_the_tier_in_force_and_lists_rated_accounts_first(client, org, world):
+    icp = world["icp"]
+    rated = AccountFactory(name="Rated Co", owner=org["rep_a1"], annual_revenue=10)
+    AccountAnswer.objects.create(account=rated, key="budget", answer="no")
+    # "mine": revenue matches, the budget unknown: 50 % known, Needs data at (5 + 2.5) / 10 = 75.0.
+    # "Rated Co": revenue missed, budget "no": 10 of 10 known, 0 earned: 0.0, tier D, rated.
+    icp_score_all(icp)
+    rows = _matrix(client, org["rep_a1"], icp).context["rows"]
+    assert [r["account"].name for r in rows] == ["Rated Co", world["mine"].name]  # rated D before needs-data 75.0
+    assert _names(_matrix(client, org["rep_a1"], icp, tier="N")) == [world["mine"].name]
+    from segmentation.services.icp import tier_review
+
+    tier_review(account=world["mine"], plan=world["plan"], reviewer=org["manager_a"], computed_tier="N", tier="B",
+                reason="Budget signed")  # fmt: skip
+    assert _names(_matrix(client, org["rep_a1"], icp, tier="N")) == []
+    assert _names(_matrix(client, org["rep_a1"], icp, tier="B")) == [world["mine"].name]
+    page = _matrix(client, org["rep_a1"], icp, tier="B").content.decode()
+    assert "overridden to B: Budget signed" in page  # the computed "Needs data" stays beside it
+
+
+def _names(response) -> list[str]:
+    return [r["account"].name for r in response.context["rows"]]
