@@ -56,7 +56,22 @@ class SegmentationConfig(AppConfig):
             )
         )
         account_facts_register(icp_facts)
+        _register_for_account_writes()
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
         demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)
+
+
+def _register_for_account_writes() -> None:
+    """What an import report and an import's undo need of segmentation: where the published design puts
+    accounts, and which of its rows about an account are derived (deleted with it) or people's work."""
+    from accounts.dependents import account_dependent_register
+    from accounts.placement import account_placement_register
+    from segmentation.placement import published_placement
+
+    account_placement_register(published_placement)
+    account_dependent_register("segmentation.accountscore", derived=True, name="ICP scores")
+    account_dependent_register("segmentation.accountpriority", derived=True, name="priority ranks")
+    account_dependent_register("segmentation.accountanswer", derived=False, name="answers to ICP questions")
+    account_dependent_register("segmentation.tierreview", derived=False, name="a manager's tier review")
