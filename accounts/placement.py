@@ -37,3 +37,20 @@ def account_placement(accounts_sql: str, params: list[object]) -> Placement | No
         if placement is not None:
             return placement
     return None
+
+
+def account_territories_by_rules(account_ids: list[int]) -> dict[int, int | None] | None:
+    """account id -> the territory the published design's rules give it (None: unassigned); None when no
+    design is published. For a page's few accounts."""
+    from django.db import connection
+
+    if not account_ids:
+        return {}
+    placeholders = ", ".join(["%s"] * len(account_ids))  # only placeholders; the ids are parameters
+    ids_sql = f"SELECT id FROM accounts_account WHERE id IN ({placeholders})"  # noqa: S608
+    placement = account_placement(ids_sql, list(account_ids))
+    if placement is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(placement.sql, placement.params)
+        return dict(cursor.fetchall())

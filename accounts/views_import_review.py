@@ -28,6 +28,7 @@ from accounts.models import (
     PossibleDuplicate,
     Vertical,
 )
+from accounts.placement import account_territories_by_rules
 from accounts.selectors import import_changes_visible_to, imports_visible_to, possible_duplicates_visible_to
 from accounts.services.import_review import possible_duplicate_resolve
 from accounts.services.import_undo import account_import_undo_plan, account_import_undo_start
@@ -265,32 +266,28 @@ _SIDE_BY_SIDE = [
 
 
 def _pair_rows(pairs: list[PossibleDuplicate]) -> list[dict[str, Any]]:
-    """Each pair with its two records field by field (the new record's values, or the row's once it is
-    gone), the fields that differ marked, and where the published design places each."""
-    accounts = [a for p in pairs for a in (p.account, p.existing) if a is not None]
-    names = _Names(
-        {
-            "owner_id": {a.owner_id for a in accounts if a.owner_id},
-            "vertical_id": set(),
-            "parent_id": set(),
-            "territory": set(),
-        }
-    )
-    design_id = territory_design_published_id()
-    placed = {}
-    if design_id is not None:
+    """Each pair field by field: what the file's row said (what a merge would write) beside the account it
+    may be, the fields that differ marked; and the territory of each under the published design (the new
+    record's by the design's rules, as it will be placed)."""
+    owners = {p.row_owner_id for p in pairs if p.row_owner_id} | {p.existing.owner_id for p in pairs}
+    names = _Names({"owner_id": owners - {None}, "vertical_id": set(), "parent_id": set(), "territory": set()})
+    new_ids = [p.account_id for p in pairs if p.account_id]
+    by_rules = account_territories_by_rules(new_ids)
+    placed: dict[int, str] = {}
+    if by_rules is not None:
         placed = dict(
-            AccountTerritory.objects.filter(design_id=design_id, account__in=accounts)
-            .select_related("territory")
-            .values_list("account_id", "territory__name")
+            AccountTerritory.objects.filter(
+                design_id=territory_design_published_id(), account__in=[p.existing_id for p in pairs]
+            ).values_list("account_id", "territory__name")
+        )
+        names.territory = dict(
+            Territory.objects.filter(pk__in=set(by_rules.values()) - {None}).values_list("pk", "name")
         )
     rows = []
     for pair in pairs:
-        new = pair.account
         fields = []
         for label, column in _SIDE_BY_SIDE:
-            mine = getattr(new, column) if new is not None else getattr(pair, f"row_{column}")
-            theirs = getattr(pair.existing, column)
+            mine, theirs = getattr(pair, f"row_{column}"), getattr(pair.existing, column)
             fields.append(
                 {
                     "label": label,
@@ -299,16 +296,11 @@ def _pair_rows(pairs: list[PossibleDuplicate]) -> list[dict[str, Any]]:
                     "differs": bool(mine) and bool(theirs) and str(mine).lower() != str(theirs).lower(),
                 }
             )
-        if design_id is not None:
-            fields.append(
-                {
-                    "label": "Territory",
-                    "new": placed.get(new.pk, "Unassigned") if new is not None else "—",
-                    "existing": placed.get(pair.existing_id, "Unassigned"),
-                    "differs": new is not None and placed.get(new.pk) != placed.get(pair.existing_id),
-                }
-            )
-        rows.append({"pair": pair, "new_name": new.name if new else pair.row_name, "fields": fields})
+        if by_rules is not None:
+            mine = names.territory.get(by_rules.get(pair.account_id), "Unassigned") if pair.account_id else "—"
+            theirs = placed.get(pair.existing_id, "Unassigned")
+            fields.append({"label": "Territory", "new": mine, "existing": theirs, "differs": mine not in {theirs, "—"}})
+        rows.append({"pair": pair, "new_name": pair.account.name if pair.account else pair.row_name, "fields": fields})
     return rows
 
 

@@ -69,7 +69,7 @@ def test_same_name_in_another_city_is_a_possible_duplicate_not_a_merge(run):
 
 def test_same_name_in_another_state_is_a_possible_duplicate(run):
     AccountFactory(name="IDX Corp", domain="", city="", state="MO")
-    account_import = run("Company,City,State\n\"IDx\",Iowa City,Iowa\n")
+    account_import = run('Company,City,State\n"IDx",Iowa City,Iowa\n')
 
     assert account_import.created == 1
     assert _pairs(account_import) == [(2, "IDx", "IDX Corp", None, "another state: IA, not MO")]
