@@ -10,7 +10,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from accounts.models import (
 )
 from accounts.placement import account_territories_by_rules
 from accounts.selectors import import_changes_visible_to, imports_visible_to, possible_duplicates_visible_to
-from accounts.services.import_review import possible_duplicate_resolve
+from accounts.services.import_review import column_changed, possible_duplicate_resolve
 from accounts.services.import_undo import account_import_undo_plan, account_import_undo_start
 from salesplan.exports import csv_response
 from salesplan.filters import StyledFilterSet
@@ -114,30 +114,19 @@ def _change_rows(changes: list[ImportChange]) -> list[dict[str, Any]]:
     return rows
 
 
-def import_change_summary(account_import: AccountImport, user: User) -> dict[str, Any]:
-    """What the report shows of the changed accounts: how many, how many per field, how many move, the
-    first few with their changes."""
+def import_change_summary(account_import: AccountImport, ledger: ImportLedger, user: User) -> dict[str, Any]:
+    """What the report shows of the changed accounts: how many (per field, and moving territory, as the
+    import counted them), and the first few with their changes, the moving ones first."""
     changes = import_changes_visible_to(user).filter(account_import=account_import)
-    per_field = changes.aggregate(
-        total=Count("pk"),
-        moves=Count("pk", filter=Q(territory_moves=True)),
-        **{column: Count("pk", filter=_changed(column)) for column in COLUMN_LABELS},
-    )
+    first = list(changes.filter(territory_moves=True).order_by("pk")[:10])
+    first += list(changes.filter(territory_moves=False).order_by("pk")[: 10 - len(first)])
+    fields = ledger.change_counts.get("fields", {})
     return {
-        "total": per_field.pop("total"),
-        "moves": per_field.pop("moves"),
-        "per_field": [(COLUMN_LABELS[c], n) for c, n in sorted(per_field.items(), key=lambda i: -i[1]) if n],
-        "rows": _change_rows(list(changes.order_by("-territory_moves", "pk")[:10])),
+        "total": ledger.change_counts.get("total", 0),
+        "moves": ledger.territory_moves or 0,
+        "per_field": [(COLUMN_LABELS[c], n) for c, n in sorted(fields.items(), key=lambda i: -i[1])],
+        "rows": _change_rows(first) if user.is_leader else [],
     }
-
-
-def _changed(column: str) -> Q:
-    before, after = f"before_{column}", f"after_{column}"
-    return (
-        Q(**{f"{before}__isnull": True, f"{after}__isnull": False})
-        | Q(**{f"{before}__isnull": False, f"{after}__isnull": True})
-        | (Q(**{f"{before}__isnull": False, f"{after}__isnull": False}) & ~Q(**{before: F(after)}))
-    )
 
 
 # --- The accounts an import changed ---------------------------------------------------------------
@@ -168,7 +157,7 @@ class ImportChangeFilter(StyledFilterSet):
         return queryset.filter(territory_moves=value == "yes")
 
     def by_field(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(_changed(value))
+        return queryset.filter(column_changed(value))
 
 
 def account_import_changes(request: HttpRequest, pk: int) -> HttpResponse:

@@ -124,7 +124,7 @@ def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": list_paginate(request, issues, per_page=50),
             "columns": _mapped_columns(account_import),
             "ledger": ledger,
-            "changes": import_change_summary(account_import, request.user) if ledger else None,
+            "changes": import_change_summary(account_import, ledger, request.user) if ledger else None,
             "pairs": possible_duplicates_visible_to(request.user)
             .filter(account_import=account_import)
             .aggregate(total=Count("pk"), open=Count("pk", filter=Q(status=PossibleDuplicate.Status.OPEN))),

@@ -45,6 +45,8 @@ class ImportLedger(models.Model):
         "salesplan.TerritoryDesign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     territory_moves = models.PositiveBigIntegerField(null=True, blank=True)
+    # {"total": accounts changed, "fields": {column: accounts whose column changed}}, counted once, for the report.
+    change_counts = models.JSONField(default=dict, blank=True)
     undo_job = models.ForeignKey("salesplan.JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
@@ -90,7 +92,11 @@ class ImportChange(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account_import", "account"], name="importchange_import_account_unique")
         ]
-        indexes = [models.Index(fields=["account"], name="importchange_account_idx")]
+        indexes = [
+            models.Index(fields=["account"], name="importchange_account_idx"),
+            # The report's first rows: the accounts that move, then the others.
+            models.Index(fields=["account_import", "territory_moves", "id"], name="importchange_moves_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Import #{self.account_import_id} changed account {self.account_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.dependents import account_derived_delete, account_work_names
@@ -32,6 +32,8 @@ from accounts.selectors import accounts_data_changed
 from salesplan.models import User
 
 PLACED = AccountTerritory._meta.db_table
+# The tracked columns a person reads (the normalized name is bookkeeping).
+SHOWN_FIELDS = [c for c in TRACKED_FIELDS if c != "name_key"]
 MAPPING = IndustryMapping._meta.db_table
 
 
@@ -82,6 +84,26 @@ def import_territory_moves_record(*, account_import: AccountImport, account_id: 
             territory_design_id=placement.design_id, territory_moves=count
         )
     return count
+
+
+def import_change_counts_record(*, account_import: AccountImport) -> dict[str, object]:
+    """Count, once, how many accounts the import changed and how many per field (the report reads these
+    instead of aggregating a million changes on every visit)."""
+    changes = ImportChange.objects.filter(account_import=account_import)
+    counted = changes.aggregate(total=Count("pk"), **{c: Count("pk", filter=column_changed(c)) for c in SHOWN_FIELDS})
+    counts = {"total": counted.pop("total"), "fields": {c: n for c, n in counted.items() if n}}
+    ImportLedger.objects.filter(account_import=account_import).update(change_counts=counts)
+    return counts
+
+
+def column_changed(column: str) -> Q:
+    """The import changed ``column`` of the account (NULL and a value count as different)."""
+    before, after = f"before_{column}", f"after_{column}"
+    return (
+        Q(**{f"{before}__isnull": True, f"{after}__isnull": False})
+        | Q(**{f"{before}__isnull": False, f"{after}__isnull": True})
+        | (Q(**{f"{before}__isnull": False, f"{after}__isnull": False}) & ~Q(**{before: F(after)}))
+    )
 
 
 def possible_duplicate_resolve(*, duplicate: PossibleDuplicate, same: bool, user: User) -> PossibleDuplicate:
@@ -163,3 +185,4 @@ def _merge_into_existing(duplicate: PossibleDuplicate, now: object) -> None:
         cursor.execute(f"DELETE FROM {ACCOUNT} WHERE id = %s", [new.pk])
     account_changes_write(import_id=import_id, written_at=now, account_id=existing.pk)
     import_territory_moves_record(account_import=duplicate.account_import, account_id=existing.pk)
+    import_change_counts_record(account_import=duplicate.account_import)

@@ -19,7 +19,7 @@ from accounts.importing.files import FileInfo, ImportFileError, file_inspect, fi
 from accounts.importing.pipeline import ImportCounts, ImportPipeline
 from accounts.models import AccountImport, ImportIssue
 from accounts.selectors import accounts_data_changed
-from accounts.services.import_review import import_territory_moves_record
+from accounts.services.import_review import import_change_counts_record, import_territory_moves_record
 from salesplan.models import JobRun, User
 from salesplan.services.jobs import JobError, job_progress, job_start
 
@@ -186,6 +186,7 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
     moves = None
     if not dry_run and counts.updated:
         moves = import_territory_moves_record(account_import=account_import)
+        import_change_counts_record(account_import=account_import)
     _import_finish(account_import, counts, AccountImport.Status.DONE, _import_message(counts, moves, dry_run=dry_run))
     if counts.created or counts.updated:
         accounts_data_changed()

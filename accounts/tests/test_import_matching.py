@@ -345,3 +345,40 @@ def test_a_new_record_with_work_on_it_is_not_merged_away(pair, org):
     assert _snapshot() == before
     duplicate.refresh_from_db()
     assert duplicate.status == "open"
+
+
+def test_the_counts_of_changed_fields_and_moves_match_a_computation_from_the_accounts(run, published):
+    """A few hundred random updates: the report's counts per field and of territory moves, against the same
+    figures computed here from the accounts before and after the import and the rules written out in Python."""
+    import random
+
+    rng = random.Random(12)
+    states = ["NY", "CT", "CA", "TX"]
+    accounts = [
+        AccountFactory(name=f"Firm {i}", domain=f"firm{i}.com", state=rng.choice(states), employees=rng.randint(1, 500))
+        for i in range(300)
+    ]
+    published["apply"](published["design"])
+    published["publish"](published["design"])
+    before = {a["id"]: a for a in Account.objects.values()}
+    lines = ["Company,Website,State,Employees,City"]
+    for account in accounts:
+        state = rng.choice([account.state, rng.choice(states), ""])
+        employees = rng.choice([account.employees, rng.randint(1, 500), ""])
+        city = rng.choice(["", "Springfield", account.city])
+        lines.append(f"{account.name},{account.domain},{state},{employees},{city}")
+    account_import = run("\n".join(lines) + "\n")
+
+    after = {a["id"]: a for a in Account.objects.values()}
+    columns = ["website", "state", "employees", "city"]
+    expected = {c: sum(before[i][c] != after[i][c] for i in before) for c in columns}
+    territory = {"NY": "east", "CT": "east", "CA": "west"}
+
+    def placed(state: str) -> object:
+        return published[territory[state]].pk if state in territory else None
+
+    expected_moves = sum(placed(before[i]["state"]) != placed(after[i]["state"]) for i in before)
+    ledger = account_import.ledger
+    assert ledger.change_counts["fields"] == {c: n for c, n in expected.items() if n}
+    assert ledger.change_counts["total"] == account_import.updated == sum(before[i] != after[i] for i in before)
+    assert ledger.territory_moves == expected_moves > 0

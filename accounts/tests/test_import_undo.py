@@ -347,3 +347,16 @@ def test_the_undo_runs_as_a_job_on_the_worker(imported, org, real_jobs, world):
     assert job.status == "succeeded", job.error
     assert job.result == {"accounts_deleted": 3, "accounts_restored": 1, "accounts_kept": 0}
     assert _accounts() == before
+
+
+def test_an_account_deleted_after_the_import_is_named_and_the_rest_undone(imported, undo, world):
+    account_import = imported()
+    Account.objects.filter(pk=world["granite"].pk).delete()
+
+    plan = account_import_undo_plan(account_import=account_import)
+    job = undo(account_import)
+
+    assert [(k["id"], k["reason"]) for k in plan.kept_accounts] == [
+        (world["granite"].pk, "deleted after the import: nothing left to restore")
+    ]
+    assert job.result == {"accounts_deleted": 3, "accounts_restored": 0, "accounts_kept": 1}
