@@ -49,6 +49,7 @@ class UndoPlan:
     delete: int = 0
     restore: int = 0
     kept: int = 0
+    kept_reasons: list[tuple[str, int]] = field(default_factory=list)  # (why, how many), most first
     kept_accounts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -65,6 +66,7 @@ def account_import_undo_plan(*, account_import: AccountImport) -> UndoPlan:
             delete=undo.created_count() - undo.touched_count(created=True),
             restore=undo.changed_count() - undo.touched_count(created=False),
             kept=undo.touched_count(),
+            kept_reasons=undo.touched_reasons(),
             kept_accounts=undo.touched_list(),
         )
         undo.drop()
@@ -122,6 +124,7 @@ def accounts_import_undo_run(*, import_id: int, job: JobRun | None = None) -> di
                 "deleted": deleted,
                 "restored": restored,
                 "kept": kept,
+                "kept_reasons": undo.touched_reasons(),
                 "kept_accounts": undo.touched_list(),
             }
             undo.drop()
@@ -257,6 +260,13 @@ class _Undo:
     def touched_count(self, *, created: bool | None = None) -> int:
         where = "" if created is None else f" WHERE created = {int(created)}"
         return int(self._scalar(f"SELECT count(*) FROM {self.touched}{where}"))
+
+    def touched_reasons(self) -> list[tuple[str, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT reason, count(*) AS n FROM {self.touched} GROUP BY reason ORDER BY count(*) DESC, reason"
+            )
+            return [(reason, n) for reason, n in cursor.fetchall()]
 
     def touched_list(self) -> list[dict[str, Any]]:
         """The kept accounts (the first KEPT_LISTED by name), each with why; "changed after the import" names
