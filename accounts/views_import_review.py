@@ -191,24 +191,32 @@ def account_import_changes(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _changes_csv(account_import: AccountImport, changes: QuerySet[ImportChange]) -> HttpResponse:
+    """The list as it is filtered and sorted, one line per account (names looked up a chunk at a time)."""
+
+    def lines(rows: list[ImportChange]) -> list[list[object]]:
+        return [
+            [
+                row["change"].account_id,
+                row["name"],
+                "; ".join(f"{label}: {before} → {after}" for label, before, after in row["fields"]),
+                row["territory_before"] if row["change"].territory_moves else "",
+                row["territory_after"] if row["change"].territory_moves else "",
+            ]
+            for row in _change_rows(rows)
+        ]
+
     def rows():
-        for start in range(0, changes.count(), 2_000):
-            for row in _change_rows(list(changes[start : start + 2_000])):
-                moves = row["change"].territory_moves
-                for label, before, after in row["fields"]:
-                    yield [
-                        row["change"].account_id,
-                        row["name"],
-                        label,
-                        before,
-                        after,
-                        row["territory_before"] if moves else "",
-                        row["territory_after"] if moves else "",
-                    ]
+        chunk: list[ImportChange] = []
+        for change in changes.iterator(chunk_size=2_000):
+            chunk.append(change)
+            if len(chunk) == 2_000:
+                yield from lines(chunk)
+                chunk = []
+        yield from lines(chunk)
 
     return csv_response(
         filename=f"import-{account_import.pk}-changes.csv",
-        header=["Account id", "Account", "Field", "Before", "After", "Territory before", "Territory after"],
+        header=["Account id", "Account", "Changes (before → after)", "Territory before", "Territory after"],
         rows=rows(),
     )
 

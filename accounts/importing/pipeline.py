@@ -445,12 +445,13 @@ class ImportPipeline:
         *possible duplicate*: it is created as an account of its own, and a person decides (nothing is
         merged, nothing existing overwritten, on a guess). Returns how many rows are skipped as repeats.
         """
-        for column in ("maybe_of", "maybe_row", "created_id"):
+        for column in ("maybe_of", "maybe_row", "created_id", "by_name"):
             self._sql(f"ALTER TABLE {self.rows} ADD COLUMN {column} bigint")
-        self._match_by_name()  # matches by domain were found as the rows were read
+        by_name = self._match_by_name()  # matches by domain were found as the rows were read
         self._skip_repeats("domain")
         self._settle_names()
-        self._settle_shared_accounts()
+        if by_name:  # after the domain repeats, only a match by name can give two rows one account
+            self._settle_shared_accounts()
         return self._sql(
             f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
             f"SELECT %s, row_no + 1, '', COALESCE(substr(name, 1, 300), ''), "
@@ -459,26 +460,22 @@ class ImportPipeline:
             [self.imp.pk],
         )
 
-    def _match_by_domain(self) -> None:
-        self._sql(
-            f"UPDATE {self.rows} SET account_id = a.id FROM {ACCOUNT} a "
-            f"WHERE {self.rows}.ok = 1 AND {self.rows}.domain IS NOT NULL AND a.domain = {self.rows}.domain "
-            f"AND {self.rows}.account_id IS NULL"
-        )
-
-    def _match_by_name(self) -> None:
+    def _match_by_name(self) -> int:
         """Without a domain match, the same normalized name in the same country is the same company when the
-        places agree (and the domains do not differ); in another place it only may be (``maybe_of``)."""
-        candidates = (
-            f"FROM {self.rows} r JOIN {ACCOUNT} a ON a.name_key = r.name_key AND a.country = r.country "
-            "WHERE r.account_id IS NULL AND r.ok = 1 AND (r.domain IS NULL OR a.domain = '')"
-        )
+        places agree (and the domains do not differ); in another place it only may be (``maybe_of``). One
+        pass over the candidates finds both. Returns how many rows matched an account by name."""
         agree = self._agree("r", "a")
-        for column, test in (("account_id", agree), ("maybe_of", f"NOT ({agree})")):
-            self._sql(
-                f"UPDATE {self.rows} SET {column} = m.id FROM (SELECT r.row_no, min(a.id) AS id {candidates} "
-                f"AND {test} GROUP BY r.row_no) m WHERE {self.rows}.row_no = m.row_no"
-            )
+        rows = self.rows
+        matched = self._sql(
+            f"UPDATE {rows} SET account_id = m.id, by_name = CASE WHEN m.id IS NULL THEN 0 ELSE 1 END, "
+            "maybe_of = CASE WHEN m.id IS NULL THEN m.other END FROM ("
+            f"  SELECT r.row_no, min(CASE WHEN {agree} THEN a.id END) AS id, "
+            f"  min(CASE WHEN NOT ({agree}) THEN a.id END) AS other "
+            f"  FROM {rows} r JOIN {ACCOUNT} a ON a.name_key = r.name_key AND a.country = r.country "
+            "  WHERE r.account_id IS NULL AND r.ok = 1 AND (r.domain IS NULL OR a.domain = '') GROUP BY r.row_no"
+            f") m WHERE {rows}.row_no = m.row_no"
+        )
+        return int(self._scalar(f"SELECT count(*) FROM {rows} WHERE by_name = 1")) if matched else 0
 
     def _skip_repeats(self, key: str) -> None:
         """Rows with the same ``key``: the first row wins, later ones are skipped. Grouping finds the
@@ -510,6 +507,9 @@ class ImportPipeline:
             ") g ON g.name_key = r.name_key AND g.country = r.country "
             "WHERE r.ok = 1 AND r.dup_of IS NULL AND r.domain IS NULL"
         )
+        if not int(self._scalar(f"SELECT count(*) FROM {named}")):
+            self._sql(f"DROP TABLE {named}")
+            return
         for number in range(1, _NAME_ROUNDS + 1):
             companies = self._sql(
                 f"UPDATE {named} SET company = row_no, pass_no = %s WHERE row_no IN ("
@@ -549,9 +549,13 @@ class ImportPipeline:
             "  ORDER BY CASE WHEN r.domain IS NOT NULL AND r.domain = a.domain THEN 0 ELSE 1 END, r.row_no) AS n"
             f"  FROM {self.rows} r JOIN {ACCOUNT} a ON a.id = r.account_id WHERE r.ok = 1 AND r.dup_of IS NULL "
             f"  AND r.account_id IN (SELECT account_id FROM {self.rows} WHERE ok = 1 AND dup_of IS NULL "
-            "  AND account_id IS NOT NULL GROUP BY account_id HAVING count(*) > 1)"
+            f"  AND account_id IN (SELECT account_id FROM {self.rows} WHERE by_name = 1) "
+            "  GROUP BY account_id HAVING count(*) > 1)"
             ") k WHERE k.n = 1"
         )
+        if not int(self._scalar(f"SELECT count(*) FROM {keep}")):
+            self._sql(f"DROP TABLE {keep}")
+            return
         later = (
             f"{keep}.account_id = {self.rows}.account_id AND {keep}.row_no <> {self.rows}.row_no "
             f"AND {self.rows}.ok = 1 AND {self.rows}.dup_of IS NULL"

@@ -106,20 +106,25 @@ def accounts_import_undo_run(*, import_id: int, job: JobRun | None = None) -> di
     def progress(pct: int, message: str) -> None:
         job_progress(job=job, processed=pct, total=100, message=message)
 
+    # Progress is written before and after: inside the one transaction it would not show until the end.
+    progress(10, "Checking, restoring and deleting, in one transaction")
     try:
         with transaction.atomic():
             # One undo at a time, and never twice (a redelivered job finds the import undone).
             ledger = ImportLedger.objects.select_for_update().get(pk=ledger.pk)
             if ledger.undone_at is not None:
                 raise JobError(f"This import was undone already, on {timezone.localtime(ledger.undone_at):%b %-d, %Y}.")
-            progress(10, "Checking what changed since the import")
             undo.lock()
             undo.find_touched()
-            progress(40, "Giving changed accounts their previous values")
             restored = undo.restore()
-            progress(60, "Deleting the accounts the import created")
             deleted = undo.delete_created()
             kept = undo.touched_count()
+            if not (restored or deleted):
+                raise JobError(
+                    "Nothing could be undone: everything this import created or changed was touched since."
+                    if kept
+                    else "This import neither created nor changed an account: there is nothing to undo."
+                )
             result = {
                 "deleted": deleted,
                 "restored": restored,

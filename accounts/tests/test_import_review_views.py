@@ -151,12 +151,11 @@ def test_the_changed_accounts_list_filters_and_exports(run, client, org):
 
     assert [r["name"] for r in everything.context["rows"]] == ["Alpha", "Beta"]
     assert [r["name"] for r in city_only.context["rows"]] == ["Alpha"]
-    assert csv_lines == [
-        "Account id,Account,Field,Before,After,Territory before,Territory after",
-        f"{Account.objects.get(name='Alpha').pk},Alpha,Website,—,https://alpha.com,,",
-        f"{Account.objects.get(name='Alpha').pk},Alpha,City,Austin,Dallas,,",
-        f"{Account.objects.get(name='Beta').pk},Beta,Website,—,https://beta.com,,",
-        f"{Account.objects.get(name='Beta').pk},Beta,Revenue,$2.0M,$3.0M,,",
+    alpha, beta = Account.objects.get(name="Alpha").pk, Account.objects.get(name="Beta").pk
+    assert csv_lines == [  # one line per account of the list, in its order
+        "Account id,Account,Changes (before → after),Territory before,Territory after",
+        f"{alpha},Alpha,Website: — → https://alpha.com; City: Austin → Dallas,,",
+        f"{beta},Beta,Website: — → https://beta.com; Revenue: $2.0M → $3.0M,,",
     ]
     empty = client.get(url, {"q": "nobody"}).content.decode()
     assert "No changed account matches these filters" in empty

@@ -196,21 +196,37 @@ def test_a_later_import_blocks_until_it_is_undone_itself(imported, undo, world):
 
 def test_a_created_parent_stays_while_a_kept_subsidiary_names_it(world, imported, undo):
     account_import = imported(
-        "Company,Website,Parent domain\nHolding Co,holding.com,\nDaughter Co,daughter.com,holding.com\n", "p.csv"
+        "Company,Website,Parent domain\nHolding Co,holding.com,\nDaughter Co,daughter.com,holding.com\n"
+        "Other Co,other.com,\n",
+        "p.csv",
     )
     daughter = Account.objects.get(domain="daughter.com")
     daughter.employees = 3
     daughter.save()
 
+    kept = {k["name"]: k["reason"] for k in account_import_undo_plan(account_import=account_import).kept_accounts}
     job = undo(account_import)
 
-    assert job.result == {"accounts_deleted": 0, "accounts_restored": 0, "accounts_kept": 2}
-    kept = {
-        k["name"]: k["reason"]
-        for k in ImportLedger.objects.get(account_import=account_import).undo_result["kept_accounts"]
+    assert kept == {
+        "Daughter Co": "changed after the import (by someone, or a later import)",
+        "Holding Co": "other accounts that stay name it as their parent company",
     }
-    assert kept["Holding Co"] == "other accounts that stay name it as their parent company"
+    assert job.result == {"accounts_deleted": 1, "accounts_restored": 0, "accounts_kept": 2}
     assert Account.objects.get(pk=daughter.pk).parent.domain == "holding.com"
+    assert not Account.objects.filter(domain="other.com").exists()
+
+
+def test_an_undo_that_could_undo_nothing_fails_and_says_why(world, imported, undo):
+    account_import = imported("Company,Website\nSolo Co,solo.com\n", "solo.csv")
+    solo = Account.objects.get(domain="solo.com")
+    solo.employees = 5
+    solo.save()
+
+    job = undo(account_import)
+
+    assert job.status == "failed"
+    assert "Nothing could be undone" in job.error
+    assert ImportLedger.objects.get(account_import=account_import).undone_at is None
 
 
 def test_a_parent_link_to_an_existing_account_is_undone_too(world, imported, undo):
