@@ -159,3 +159,46 @@ def test_the_changed_accounts_list_filters_and_exports(run, client, org):
     ]
     empty = client.get(url, {"q": "nobody"}).content.decode()
     assert "No changed account matches these filters" in empty
+
+
+def test_the_review_screen_reads_a_page_in_the_same_queries_whatever_its_size(run, client, org, published_design):
+    client.force_login(org["leader"])
+
+    def pairs(n: int, tag: str) -> None:
+        for i in range(n):
+            AccountFactory(name=f"{tag} {i}", domain="", city="Bedford", state="NY", owner=org["rep_a1"])
+        run("Company,City,State,Owner\n" + "".join(f"{tag} {i},Reno,NV,rep_a2\n" for i in range(n)), f"{tag}.csv")
+
+    pairs(2, "Few")
+    client.get(reverse("possible_duplicate_list"))  # what the first request caches (the published design)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(reverse("possible_duplicate_list"), {"q": "Few"}).context["rows"]) == 2
+    pairs(12, "Many")
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(reverse("possible_duplicate_list"), {"q": "Many"}).context["rows"]) == 12
+    assert len(many) == len(few)
+
+
+@pytest.fixture
+def published_design(org):
+    from salesplan.tests.factories import PlanFactory
+    from segmentation.services.territories import (
+        design_create,
+        design_publish,
+        rule_create,
+        territories_apply,
+        territory_create,
+    )
+
+    design = design_create(plan=PlanFactory(status="published"), user=org["leader"], name="D")
+    region = territory_create(design=design, level="region", name="R")
+    area = territory_create(design=design, level="area", name="A", parent=region)
+    for state in ("NY", "NV"):
+        territory = territory_create(design=design, level="territory", name=f"T {state}", parent=area)
+        rule_create(design=design, territory=territory, states=[state])
+    territories_apply(design)
+    design_publish(design)
+    return design
