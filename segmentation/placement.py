@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from accounts.models import Account, Vertical
 from accounts.placement import Placement
-from salesplan.selectors import territory_design_published_id
+from salesplan.models import TerritoryDesign
 from segmentation.models import AssignmentRule
 from segmentation.services.territories import territory_rule_sql
 
@@ -14,7 +14,10 @@ from segmentation.services.territories import territory_rule_sql
 def published_placement(accounts_sql: str, params: list[object]) -> Placement | None:
     """SELECT (account_id, territory_id) of the accounts ``accounts_sql`` selects: the first rule of the
     published design that matches each one, NULL when none does."""
-    design_id = territory_design_published_id()
+    # Read, not the cached id every scoped query uses: what is recorded must name a design that exists now.
+    design_id = (
+        TerritoryDesign.objects.filter(status=TerritoryDesign.Status.PUBLISHED).values_list("pk", flat=True).first()
+    )
     if design_id is None:
         return None
     rules = list(AssignmentRule.objects.filter(design_id=design_id).select_related("territory"))
