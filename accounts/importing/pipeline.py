@@ -441,7 +441,7 @@ class ImportPipeline:
         """Find the existing account of every valid row; settle repeats of a company inside the file.
 
         Without a domain, a name is the same company only where the places agree. A row with the name but
-        not the place of an existing account (``maybe_of``) or of an earlier row (``maybe_row``) is a
+        not the place of an existing account (``maybe_of``) or of another row (``maybe_row``) is a
         *possible duplicate*: it is created as an account of its own, and a person decides (nothing is
         merged, nothing existing overwritten, on a guess). Returns how many rows are skipped as repeats.
         """
@@ -489,28 +489,43 @@ class ImportPipeline:
         )
 
     def _settle_names(self) -> None:
-        """Rows without a domain that share a name: a row whose place agrees with an earlier company of that
-        name is that company again (skipped); a row whose place agrees with none is a company of its own,
-        and a possible duplicate of the first one (``maybe_row``).
+        """Rows that share a name, where at least one has no domain (rows with different domains are
+        different companies). A row without a domain whose place agrees with a row of that name that has a
+        domain, else with an earlier company of that name, is that company again (skipped); a row whose
+        place agrees with none is a company of its own, and a possible duplicate (``maybe_row``) of the
+        first company of the name.
 
-        Settled in rounds over the few repeated names only: each round takes the first unsettled row of
-        every name as a company and the rows that agree with it as its repeats. A name in more than
-        _NAME_ROUNDS places leaves its remaining rows as companies (possible duplicates) for a person.
+        Settled over the few repeated names only, in rounds: rows with a domain are companies from the
+        start; each round then takes the first unsettled row of every name as a company and the rows that
+        agree with it as its repeats. A name in more than _NAME_ROUNDS places leaves its remaining rows as
+        companies (possible duplicates) for a person.
         """
-        named = self.named
+        named, rows = self.named, self.rows
+        usable = "ok = 1 AND dup_of IS NULL"
         self._sql(f"DROP TABLE IF EXISTS {named}")
         self._sql(
             f"CREATE {self._unlogged} TABLE {named} AS SELECT r.row_no, r.name_key, r.country, r.state, r.city, "
-            f"CAST(NULL AS bigint) AS company, CAST(0 AS integer) AS pass_no FROM {self.rows} r JOIN ("
-            f"  SELECT name_key, country FROM {self.rows} WHERE ok = 1 AND dup_of IS NULL AND domain IS NULL "
+            "CASE WHEN r.domain IS NULL THEN 0 ELSE 1 END AS has_domain, "
+            "CASE WHEN r.domain IS NULL THEN NULL ELSE r.row_no END AS company, "
+            f"CASE WHEN r.domain IS NULL THEN 0 ELSE 1 END AS pass_no FROM {rows} r JOIN ("
+            f"  SELECT name_key, country FROM {rows} WHERE {usable} AND (name_key, country) IN "
+            f"  (SELECT name_key, country FROM {rows} WHERE {usable} AND domain IS NULL) "
             "  GROUP BY name_key, country HAVING count(*) > 1"
             ") g ON g.name_key = r.name_key AND g.country = r.country "
-            "WHERE r.ok = 1 AND r.dup_of IS NULL AND r.domain IS NULL"
+            f"WHERE r.{usable.replace(' AND ', ' AND r.')}"
         )
         if not int(self._scalar(f"SELECT count(*) FROM {named}")):
             self._sql(f"DROP TABLE {named}")
             return
-        for number in range(1, _NAME_ROUNDS + 1):
+        same_name = f"{named}.name_key = f.name_key AND {named}.country = f.country"
+        self._sql(
+            f"UPDATE {named} SET company = d.first_row, pass_no = -1 FROM ("
+            f"  SELECT n.row_no, min(f.row_no) AS first_row FROM {named} n JOIN {named} f "
+            "  ON f.name_key = n.name_key AND f.country = n.country AND f.has_domain = 1 "
+            f"  WHERE n.pass_no = 0 AND {self._agree('n', 'f')} GROUP BY n.row_no"
+            f") d WHERE {named}.row_no = d.row_no"
+        )
+        for number in range(2, _NAME_ROUNDS + 2):
             companies = self._sql(
                 f"UPDATE {named} SET company = row_no, pass_no = %s WHERE row_no IN ("
                 f"SELECT min(row_no) FROM {named} WHERE pass_no = 0 GROUP BY name_key, country)",
@@ -520,20 +535,23 @@ class ImportPipeline:
                 break
             self._sql(
                 f"UPDATE {named} SET company = f.row_no, pass_no = -1 FROM {named} f "
-                f"WHERE f.pass_no = %s AND {named}.pass_no = 0 AND {named}.name_key = f.name_key "
-                f"AND {named}.country = f.country AND {self._agree(named, 'f')}",
+                f"WHERE f.pass_no = %s AND {named}.pass_no = 0 AND {same_name} AND {self._agree(named, 'f')}",
                 [number],
             )
-        self._sql(f"UPDATE {named} SET company = row_no, pass_no = %s WHERE pass_no = 0", [_NAME_ROUNDS + 1])
+        self._sql(f"UPDATE {named} SET company = row_no, pass_no = %s WHERE pass_no = 0", [_NAME_ROUNDS + 2])
         self._sql(
-            f"UPDATE {self.rows} SET dup_of = n.company FROM {named} n "
-            f"WHERE n.pass_no = -1 AND {self.rows}.row_no = n.row_no"
+            f"UPDATE {rows} SET dup_of = n.company FROM {named} n WHERE n.pass_no = -1 AND {rows}.row_no = n.row_no"
         )
+        # A company without a domain may be the first company of its name; the first one, the first with a
+        # domain (two rows with domains are two companies, so they are not paired).
         self._sql(
-            f"UPDATE {self.rows} SET maybe_row = f.first_row FROM {named} n JOIN ("
-            f"  SELECT name_key, country, min(row_no) AS first_row FROM {named} GROUP BY name_key, country"
-            f") f ON f.name_key = n.name_key AND f.country = n.country "
-            f"WHERE n.pass_no > 1 AND {self.rows}.row_no = n.row_no"
+            f"UPDATE {rows} SET maybe_row = CASE WHEN n.row_no <> f.first_row THEN f.first_row "
+            f"ELSE f.first_with_domain END FROM {named} n JOIN ("
+            "  SELECT name_key, country, min(row_no) AS first_row, "
+            "  min(CASE WHEN has_domain = 1 THEN row_no END) AS first_with_domain "
+            f"  FROM {named} WHERE pass_no > 0 GROUP BY name_key, country"
+            ") f ON f.name_key = n.name_key AND f.country = n.country "
+            f"WHERE n.pass_no > 1 AND {rows}.row_no = n.row_no"
         )
         self._sql(f"DROP TABLE {named}")
 
@@ -732,7 +750,7 @@ class ImportPipeline:
 
     def _possible_duplicates_record(self, created_after: int) -> int:
         """Pair every new account made from a possible duplicate with the account it may be (an existing
-        one, or the account of the earlier row of the file), keeping the row's values for a merge, and add
+        one, or the account of another row of the file), keeping the row's values for a merge, and add
         a warning to the row. Returns the number of pairs."""
 
         def pending(alias: str) -> str:
@@ -752,7 +770,7 @@ class ImportPipeline:
         )
         copies = [*ROW_FIELDS, "domain", "name_key"]
         insert = (
-            f"INSERT INTO {DUPLICATE} (account_import_id, {_q('row')}, account_id, existing_id, earlier_row, reason, "
+            f"INSERT INTO {DUPLICATE} (account_import_id, {_q('row')}, account_id, existing_id, file_row, reason, "
             f"status, created_at, {', '.join(f'row_{f}' for f in copies)}) "
         )
         values = ", ".join(f"r.{f}" for f in copies)

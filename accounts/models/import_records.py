@@ -116,7 +116,7 @@ for _column in TRACKED_FIELDS:
 
 
 class PossibleDuplicate(models.Model):
-    """A row that has the name of another company (an existing account, or an earlier row of the file) but
+    """A row that has the name of another company (an existing account, or another row of the file) but
     not its place. The row was imported as a new account (``account``); a person says whether it is the
     same company as ``existing`` (the new record is merged into it, with the row's values as an update
     would write them: ``row_<column>``, NULL where the file's cell was blank) or two companies."""
@@ -132,8 +132,8 @@ class PossibleDuplicate(models.Model):
         Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The new record."
     )
     existing = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="possible_duplicates")
-    earlier_row = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="When ``existing`` came from an earlier row of the same file."
+    file_row = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="When ``existing`` came from another row of the same file: that row."
     )
     reason = models.CharField(max_length=500)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -38,7 +38,7 @@ def run(org, django_capture_on_commit_callbacks):
 
 def _pairs(account_import: AccountImport) -> list[tuple[int, str, str, int | None, str]]:
     return [
-        (d.row, d.account.name, d.existing.name, d.earlier_row, d.reason)
+        (d.row, d.account.name, d.existing.name, d.file_row, d.reason)
         for d in PossibleDuplicate.objects.filter(account_import=account_import).select_related("account", "existing")
     ]
 
@@ -161,6 +161,28 @@ def test_a_row_without_a_place_joins_the_first_company_and_the_next_place_is_its
     assert (account_import.created, account_import.duplicates) == (2, 2)
     assert set(Account.objects.values_list("city", flat=True)) == {"Boston", "Bedford"}
     assert _pairs(account_import) == [(4, "Spire", "Spire", 2, "another city: Bedford, not Boston")]
+
+
+@pytest.mark.parametrize(
+    ("data", "created", "skipped", "pairs"),
+    [
+        # The row without a domain, in the same place as the row with one, is that company: skipped.
+        ("Spire,spire.com,Boston,MA\nSpire,,Boston,MA\n", 1, [(3, 2)], []),
+        ("Spire,,Boston,MA\nSpire,spire.com,Boston,MA\n", 1, [(2, 3)], []),
+        # In another place, it is a company of its own that may be the one with the domain.
+        ("Spire,,Bedford,MA\nSpire,spire.com,Boston,MA\n", 2, [], [(2, 3, "another city: Bedford, not Boston")]),
+        # Two domains are two companies, wherever they are.
+        ("Spire,spire.com,Boston,MA\nSpire,spire.io,Bedford,MA\n", 2, [], []),
+    ],
+)
+def test_a_row_without_a_domain_meets_a_namesake_with_one_in_the_file(run, data, created, skipped, pairs):
+    account_import = run("Company,Website,City,State\n" + data)
+
+    assert account_import.created == created
+    issues = ImportIssue.objects.filter(account_import=account_import, kind="duplicate")
+    assert [(i.row, int(i.reason.split("row ")[1].split(";")[0])) for i in issues] == skipped
+    found = PossibleDuplicate.objects.filter(account_import=account_import)
+    assert [(d.row, d.file_row, d.reason) for d in found] == pairs
 
 
 def test_two_rows_that_find_one_account_keep_it_only_where_they_agree(run):
