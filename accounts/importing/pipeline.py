@@ -117,6 +117,7 @@ class ImportPipeline:
         self.named = f"imp_named_{account_import.pk}"
         self.keep = f"imp_keep_{account_import.pk}"
         self.links = f"imp_links_{account_import.pk}"
+        self.maybe_found = False  # whether matching found any possible duplicate (else nothing to pair)
         self.width = len(info.headers)
         self.columns: dict[str, int] = {field: int(index) for index, field in account_import.mapping["columns"].items()}
         self.units: dict[str, int] = {k: int(v) for k, v in account_import.mapping.get("units", {}).items()}
@@ -475,6 +476,7 @@ class ImportPipeline:
             "  WHERE r.account_id IS NULL AND r.ok = 1 AND (r.domain IS NULL OR a.domain = '') GROUP BY r.row_no"
             f") m WHERE {rows}.row_no = m.row_no"
         )
+        self.maybe_found = self.maybe_found or bool(matched)
         return int(self._scalar(f"SELECT count(*) FROM {rows} WHERE by_name = 1")) if matched else 0
 
     def _skip_repeats(self, key: str) -> None:
@@ -517,6 +519,7 @@ class ImportPipeline:
         if not int(self._scalar(f"SELECT count(*) FROM {named}")):
             self._sql(f"DROP TABLE {named}")
             return
+        self.maybe_found = True
         same_name = f"{named}.name_key = f.name_key AND {named}.country = f.country"
         self._sql(
             f"UPDATE {named} SET company = d.first_row, pass_no = -1 FROM ("
@@ -574,6 +577,7 @@ class ImportPipeline:
         if not int(self._scalar(f"SELECT count(*) FROM {keep}")):
             self._sql(f"DROP TABLE {keep}")
             return
+        self.maybe_found = True
         later = (
             f"{keep}.account_id = {self.rows}.account_id AND {keep}.row_no <> {self.rows}.row_no "
             f"AND {self.rows}.ok = 1 AND {self.rows}.dup_of IS NULL"
@@ -760,7 +764,7 @@ class ImportPipeline:
                 f"AND ({p}maybe_of IS NOT NULL OR {p}maybe_row IS NOT NULL)"
             )
 
-        if not int(self._scalar(f"SELECT count(*) FROM {self.rows} WHERE {pending('')}")):
+        if not self.maybe_found or not int(self._scalar(f"SELECT count(*) FROM {self.rows} WHERE {pending('')}")):
             return 0
         rows = self.rows
         self._find_created(
