@@ -16,11 +16,12 @@ class AccountsConfig(AppConfig):
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
         from accounts.services.demo_plans import accounts_seed_demo_plans
-        from accounts.tasks import accounts_export_task, accounts_import_task
+        from accounts.tasks import accounts_export_task, accounts_import_task, accounts_import_undo_task
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
 
+        _declare_account_dependents()
         connection_created.connect(register_sqlite_functions, dispatch_uid="accounts_sqlite_functions")
         post_save.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_save")
         post_delete.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_delete")
@@ -39,6 +40,20 @@ class AccountsConfig(AppConfig):
         )
         job_kind_register(
             JobKind(
+                key="accounts_import_undo",
+                label="Undo an import",
+                task=accounts_import_undo_task,
+                result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
+                result_link_text="Open the import",
+                describe={
+                    "accounts_deleted": "Created accounts deleted",
+                    "accounts_restored": "Changed accounts restored",
+                    "accounts_kept": "Accounts kept (touched since)",
+                },
+            )
+        )
+        job_kind_register(
+            JobKind(
                 key="accounts_export",
                 label="Export accounts",
                 task=accounts_export_task,
@@ -47,6 +62,15 @@ class AccountsConfig(AppConfig):
                 leader_only=False,
             )
         )
+
+
+def _declare_account_dependents() -> None:
+    from accounts.dependents import account_dependent_register
+
+    account_dependent_register("accounts.accountterritory", derived=True, name="territory placements")
+    account_dependent_register("accounts.accountstrategy", derived=False, name="a strategy choice")
+    account_dependent_register("accounts.planqualification", derived=False, name="answers to the plan questions")
+    account_dependent_register("accounts.accountplan", derived=False, name="an account plan")
 
 
 def _accounts_changed(sender: object, **kwargs: object) -> None:

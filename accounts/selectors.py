@@ -27,12 +27,14 @@ from accounts.models import (
     AccountPlan,
     AccountStrategy,
     AccountTerritory,
+    ImportChange,
     IndustryMapping,
     Lifecycle,
     PlanAction,
     PlanFollowUp,
     PlanObjective,
     PlanStatus,
+    PossibleDuplicate,
     Strategy,
     Vertical,
 )
@@ -351,3 +353,21 @@ def accounts_strategy_attach(accounts: list[Account], user: User) -> None:
     for account in accounts:
         account.strategy = Strategy(latest[account.pk]).label if account.pk in latest else None
         account.visible_plan = plans.get(account.pk)
+
+
+# --- What imports changed, and their possible duplicates (the leader's, like imports) ---------------
+
+
+def possible_duplicates_visible_to(user: User) -> QuerySet[PossibleDuplicate]:
+    """Possible duplicates are resolved by the leader, who sees every account: a leader sees them all,
+    anyone else none (so each one is a 404)."""
+    qs = PossibleDuplicate.objects.select_related(
+        "account_import", "account", "account__owner", "existing", "existing__owner", "resolved_by"
+    )
+    return qs if user.is_leader else qs.none()
+
+
+def import_changes_visible_to(user: User) -> QuerySet[ImportChange]:
+    """The before and after values of accounts imports changed: the leader's, like possible duplicates."""
+    qs = ImportChange.objects.select_related("account", "account_import", "territory_before", "territory_after")
+    return qs if user.is_leader else qs.none()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.services.exports import accounts_export
+from accounts.services.import_undo import accounts_import_undo_run
 from accounts.services.imports import accounts_import_run
 from salesplan.services.jobs import job_execute
 
@@ -17,3 +18,8 @@ def accounts_import_task(*, job_id: int) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def accounts_export_task(*, job_id: int) -> None:
     job_execute(job_id=job_id, service=accounts_export)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def accounts_import_undo_task(*, job_id: int) -> None:
+    job_execute(job_id=job_id, service=accounts_import_undo_run)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views, views_imports, views_plans, views_strategy
+from accounts import views, views_import_review, views_imports, views_plans, views_strategy
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
@@ -27,6 +27,17 @@ urlpatterns = [
     path("verticals/industries/<int:pk>/", views.industry_mapping_update, name="industry_mapping_update"),
     path("imports/", views_imports.account_import_list, name="account_import_list"),
     path("imports/new/", views_imports.account_import_upload, name="account_import_upload"),
+    path("imports/duplicates/", views_import_review.possible_duplicate_list, name="possible_duplicate_list"),
+    path(
+        "imports/duplicates/<int:pk>/decide/",
+        views_import_review.possible_duplicate_decide,
+        name="possible_duplicate_decide",
+    ),
+    path("imports/<int:pk>/changes/", views_import_review.account_import_changes, name="account_import_changes"),
+    path("imports/<int:pk>/undo/", views_import_review.account_import_undo, name="account_import_undo"),
+    path(
+        "imports/<int:pk>/undo/panel/", views_import_review.account_import_undo_panel, name="account_import_undo_panel"
+    ),
     path("imports/<int:pk>/", views_imports.account_import_detail, name="account_import_detail"),
     path("imports/<int:pk>/preview/", views_imports.account_import_preview_fragment, name="account_import_preview"),
     path("imports/<int:pk>/reading/", views_imports.account_import_reading, name="account_import_reading"),

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ImportMappingForm, ImportUploadForm
 from accounts.importing.fields import FIELDS_BY_KEY
 from accounts.importing.files import file_rows
-from accounts.models import AccountImport, ImportIssue
-from accounts.selectors import imports_visible_to
+from accounts.models import AccountImport, ImportIssue, ImportLedger, PossibleDuplicate
+from accounts.selectors import imports_visible_to, possible_duplicates_visible_to
 from accounts.services.imports import (
     ImportFileError,
     account_import_create,
@@ -25,6 +25,7 @@ from accounts.services.imports import (
     account_import_reading_set,
     account_import_start,
 )
+from accounts.views_import_review import import_change_summary
 from salesplan.access import require_leader
 from salesplan.exports import csv_response
 from salesplan.listing import list_paginate, list_sort
@@ -69,7 +70,12 @@ def account_import_list(request: HttpRequest) -> HttpResponse:
             "Duplicates",
         ]
         return csv_response(filename="imports.csv", header=header, rows=rows)
-    return render(request, "accounts/import_list.html", {"page": list_paginate(request, qs), "sorting": sorting})
+    open_pairs = possible_duplicates_visible_to(request.user).filter(status=PossibleDuplicate.Status.OPEN).count()
+    return render(
+        request,
+        "accounts/import_list.html",
+        {"page": list_paginate(request, qs.select_related("ledger")), "sorting": sorting, "open_pairs": open_pairs},
+    )
 
 
 def account_import_upload(request: HttpRequest) -> HttpResponse:
@@ -107,6 +113,7 @@ def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in ImportIssue.Kind.values:
         issues = issues.filter(kind=kind)
+    ledger = ImportLedger.objects.filter(account_import=account_import).select_related("territory_design").first()
     return render(
         request,
         "accounts/import_report.html",
@@ -117,6 +124,11 @@ def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "kind": kind,
             "page": list_paginate(request, issues, per_page=50),
             "columns": _mapped_columns(account_import),
+            "ledger": ledger,
+            "changes": import_change_summary(account_import, ledger, request.user) if ledger else None,
+            "pairs": possible_duplicates_visible_to(request.user)
+            .filter(account_import=account_import)
+            .aggregate(total=Count("pk"), open=Count("pk", filter=Q(status=PossibleDuplicate.Status.OPEN))),
         },
     )
 

@@ -65,6 +65,7 @@ class SegmentationConfig(AppConfig):
             derived_step_register(step)
         post_save.connect(_tam_model_saved, sender="segmentation.TamModel", dispatch_uid="tam_model_saved")
         account_facts_register(icp_facts)
+        _register_for_account_writes()
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
         demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:
@@ -77,3 +78,17 @@ def _tam_model_saved(sender: object, instance: object, **kwargs: object) -> None
     from segmentation.services.refresh import tam_model_input
 
     inputs_changed(tam_model_input(instance.pk))
+
+
+def _register_for_account_writes() -> None:
+    """What an import report and an import's undo need of segmentation: where the published design puts
+    accounts, and which of its rows about an account are derived (deleted with it) or people's work."""
+    from accounts.dependents import account_dependent_register
+    from accounts.placement import account_placement_register
+    from segmentation.placement import published_placement
+
+    account_placement_register(published_placement)
+    account_dependent_register("segmentation.accountscore", derived=True, name="ICP scores")
+    account_dependent_register("segmentation.accountpriority", derived=True, name="priority ranks")
+    account_dependent_register("segmentation.accountanswer", derived=False, name="answers to ICP questions")
+    account_dependent_register("segmentation.tierreview", derived=False, name="a manager's tier review")

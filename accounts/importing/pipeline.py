@@ -10,8 +10,10 @@ Stages, each one statement over all rows (the row loop lives in the database, ne
    (SQL on PostgreSQL, the same rules in Python on SQLite), joined with alias tables for countries,
    states and owners.
 3. **check**  one INSERT…SELECT of ``ImportIssue`` rows per rule: row, column, value, reason.
-4. **match**  by normalized domain, else by normalized name and country; duplicates inside the file.
-5. **merge**  one UPDATE of changed accounts and one INSERT of new ones, in a single transaction.
+4. **match**  by normalized domain, else by normalized name and country where the places agree (a name
+   in another place is a possible duplicate, for a person to resolve); repeats inside the file.
+5. **merge**  the before and after values of changed accounts recorded (one INSERT…SELECT: the report and
+   undo read them), one UPDATE from them and one INSERT of new ones, in a single transaction.
 
 The staging tables are UNLOGGED on PostgreSQL (fast, and unlike TEMP tables they can be scanned in
 parallel), named after the import so that a re-run after a crash starts clean, and dropped at the end.
@@ -39,14 +41,26 @@ from accounts.importing.fields import (
 from accounts.importing.files import CsvStream, FileInfo, file_rows, numbered_rows, pg_encoding
 from accounts.importing.problems import MAX_EMPLOYEES, MAX_MONEY, WARNING, Problem, extra_cells, problem
 from accounts.importing.sqlexpr import levels_select, rules_for
-from accounts.models import Account, AccountImport, ImportIssue, IndustryMapping
+from accounts.models import (
+    Account,
+    AccountImport,
+    ImportChange,
+    ImportIssue,
+    ImportLedger,
+    IndustryMapping,
+    PossibleDuplicate,
+)
+from accounts.models.import_records import ROW_FIELDS, TRACKED_FIELDS
 from accounts.normalize import BLANK_TOKENS
 from salesplan.services.bulk import bulk_indexes_lift, bulk_indexes_restore, table_rows_estimate
 
 logger = logging.getLogger(__name__)
 ACCOUNT = Account._meta.db_table
 ISSUE = ImportIssue._meta.db_table
+CHANGE = ImportChange._meta.db_table
+DUPLICATE = PossibleDuplicate._meta.db_table
 MAPPING = IndustryMapping._meta.db_table
+_NAME_ROUNDS = 25  # places per repeated name settled row against row; beyond, rows go to a person
 # Columns of imp_rows and their SQL types; every field exists even when unmapped (then NULL).
 _ROW_COLUMNS = {
     "name": "text", "domain": "text", "website": "text", "industry": "text", "annual_revenue": "bigint",
@@ -54,11 +68,6 @@ _ROW_COLUMNS = {
     "ownership": "text", "ticker": "text", "founded_year": "integer", "lifecycle": "text", "current_sales": "bigint",
     "wallet": "bigint", "owner_id": "bigint", "parent_domain": "text",
 }  # fmt: skip
-# Fields an import may change on an existing account: a blank cell never erases what is known.
-_MERGE_FIELDS = [
-    "name", "website", "industry", "annual_revenue", "employees", "country", "state", "city", "postal_code",
-    "ownership", "ticker", "founded_year", "lifecycle", "current_sales", "wallet", "owner_id",
-]  # fmt: skip
 
 
 def _q(name: str) -> str:
@@ -73,6 +82,7 @@ class ImportCounts:
     unchanged: int = 0
     rejected: int = 0
     duplicates: int = 0
+    possible_duplicates: int = 0
 
 
 Progress = Callable[[int, str], None]
@@ -108,6 +118,10 @@ class ImportPipeline:
         self.clean = f"imp_clean_{account_import.pk}"
         self.rows = f"imp_rows_{account_import.pk}"
         self.alias = f"imp_alias_{account_import.pk}"
+        self.named = f"imp_named_{account_import.pk}"
+        self.keep = f"imp_keep_{account_import.pk}"
+        self.links = f"imp_links_{account_import.pk}"
+        self.maybe_found = False  # whether matching found any possible duplicate (else nothing to pair)
         self.width = len(info.headers)
         self.columns: dict[str, int] = {field: int(index) for index, field in account_import.mapping["columns"].items()}
         self.units: dict[str, int] = {k: int(v) for k, v in account_import.mapping.get("units", {}).items()}
@@ -460,47 +474,167 @@ class ImportPipeline:
 
     # --- 4. match ---------------------------------------------------------------------------------
 
+    def _agree(self, x: str, y: str) -> str:
+        """The places of ``x`` and ``y`` agree where both have one: the same state, and the same city
+        (compared as keys: case and spacing aside). A side without a state or city agrees with any."""
+        tests = []
+        for column in ("state", "city"):
+            a, b = f"COALESCE({x}.{column}, '')", f"COALESCE({y}.{column}, '')"
+            tests.append(f"({a} = '' OR {b} = '' OR {self.sql.key(a)} = {self.sql.key(b)})")
+        return " AND ".join(tests)
+
     def match(self) -> int:
-        """Find the existing account of every valid row; mark repeats of a company inside the file."""
-        self._match_by_name()  # matches by domain were found as the rows were read
-        # Same company twice in the file (same domain, else same name and country), or two rows that
-        # found the same account: the first row wins, later ones are reported and skipped.
-        # Grouping finds the repeated keys (usually none) by hashing, without sorting a million rows.
-        for key in ("COALESCE(domain, name_key || '|' || country)", "account_id"):
-            self._sql(
-                f"UPDATE {self.rows} SET dup_of = d.first_row FROM ("
-                f"  SELECT {key} AS key, min(row_no) AS first_row FROM {self.rows}"
-                f"  WHERE ok = 1 AND dup_of IS NULL AND {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1"
-                f") d WHERE {self.rows}.ok = 1 AND {self.rows}.dup_of IS NULL AND {key} = d.key "
-                f"AND {self.rows}.row_no <> d.first_row"
-            )
-        duplicates = self._sql(
+        """Find the existing account of every valid row; settle repeats of a company inside the file.
+
+        Without a domain, a name is the same company only where the places agree. A row with the name but
+        not the place of an existing account (``maybe_of``) or of another row (``maybe_row``) is a
+        *possible duplicate*: it is created as an account of its own, and a person decides (nothing is
+        merged, nothing existing overwritten, on a guess). Returns how many rows are skipped as repeats.
+        """
+        for column in ("maybe_of", "maybe_row", "created_id", "by_name"):
+            self._sql(f"ALTER TABLE {self.rows} ADD COLUMN {column} bigint")
+        by_name = self._match_by_name()  # matches by domain were found as the rows were read
+        self._skip_repeats("domain")
+        self._settle_names()
+        if by_name:  # after the domain repeats, only a match by name can give two rows one account
+            self._settle_shared_accounts()
+        return self._sql(
             f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
             f"SELECT %s, row_no + 1, '', COALESCE(substr(name, 1, 300), ''), "
             f"'the same company as row ' || CAST(dup_of + 1 AS text) || '; this row was skipped', 'duplicate' "
             f"FROM {self.rows} WHERE dup_of IS NOT NULL",
             [self.imp.pk],
         )
-        return duplicates
 
-    def _match_by_domain(self) -> None:
+    def _match_by_name(self) -> int:
+        """Without a domain match, the same normalized name in the same country is the same company when the
+        places agree (and the domains do not differ); in another place it only may be (``maybe_of``). One
+        pass over the candidates finds both. Returns how many rows matched an account by name."""
+        agree = self._agree("r", "a")
+        rows = self.rows
+        matched = self._sql(
+            f"UPDATE {rows} SET account_id = m.id, by_name = CASE WHEN m.id IS NULL THEN 0 ELSE 1 END, "
+            "maybe_of = CASE WHEN m.id IS NULL THEN m.other END FROM ("
+            f"  SELECT r.row_no, min(CASE WHEN {agree} THEN a.id END) AS id, "
+            f"  min(CASE WHEN NOT ({agree}) THEN a.id END) AS other "
+            f"  FROM {rows} r JOIN {ACCOUNT} a ON a.name_key = r.name_key AND a.country = r.country "
+            "  WHERE r.account_id IS NULL AND r.ok = 1 AND (r.domain IS NULL OR a.domain = '') GROUP BY r.row_no"
+            f") m WHERE {rows}.row_no = m.row_no"
+        )
+        self.maybe_found = self.maybe_found or bool(matched)
+        return int(self._scalar(f"SELECT count(*) FROM {rows} WHERE by_name = 1")) if matched else 0
+
+    def _skip_repeats(self, key: str) -> None:
+        """Rows with the same ``key``: the first row wins, later ones are skipped. Grouping finds the
+        repeated keys (usually none) by hashing, without sorting a million rows."""
         self._sql(
-            f"UPDATE {self.rows} SET account_id = a.id FROM {ACCOUNT} a "
-            f"WHERE {self.rows}.ok = 1 AND {self.rows}.domain IS NOT NULL AND a.domain = {self.rows}.domain "
-            f"AND {self.rows}.account_id IS NULL"
+            f"UPDATE {self.rows} SET dup_of = d.first_row FROM ("
+            f"  SELECT {key} AS key, min(row_no) AS first_row FROM {self.rows}"
+            f"  WHERE ok = 1 AND dup_of IS NULL AND {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1"
+            f") d WHERE {self.rows}.ok = 1 AND {self.rows}.dup_of IS NULL AND {key} = d.key "
+            f"AND {self.rows}.row_no <> d.first_row"
         )
 
-    def _match_by_name(self) -> None:
-        """Without a domain match, the same normalized name in the same country is the same company,
-        unless both carry different domains."""
+    def _settle_names(self) -> None:
+        """Rows that share a name, where at least one has no domain (rows with different domains are
+        different companies). A row without a domain whose place agrees with a row of that name that has a
+        domain, else with an earlier company of that name, is that company again (skipped); a row whose
+        place agrees with none is a company of its own, and a possible duplicate (``maybe_row``) of the
+        first company of the name.
+
+        Settled over the few repeated names only, in rounds: rows with a domain are companies from the
+        start; each round then takes the first unsettled row of every name as a company and the rows that
+        agree with it as its repeats. A name in more than _NAME_ROUNDS places leaves its remaining rows as
+        companies (possible duplicates) for a person.
+        """
+        named, rows = self.named, self.rows
+        usable = "ok = 1 AND dup_of IS NULL"
+        self._sql(f"DROP TABLE IF EXISTS {named}")
         self._sql(
-            f"UPDATE {self.rows} SET account_id = m.id FROM ("
-            f"  SELECT a.name_key, a.country, min(a.id) AS id, max(a.domain) AS domain FROM {ACCOUNT} a"
-            f"  WHERE a.name_key IN (SELECT name_key FROM {self.rows} WHERE account_id IS NULL AND ok = 1)"
-            f"  GROUP BY a.name_key, a.country"
-            f") m WHERE {self.rows}.account_id IS NULL AND {self.rows}.ok = 1 AND m.name_key = {self.rows}.name_key "
-            f"AND m.country = {self.rows}.country AND ({self.rows}.domain IS NULL OR m.domain = '')"
+            f"CREATE {self._unlogged} TABLE {named} AS SELECT r.row_no, r.name_key, r.country, r.state, r.city, "
+            "CASE WHEN r.domain IS NULL THEN 0 ELSE 1 END AS has_domain, "
+            "CASE WHEN r.domain IS NULL THEN NULL ELSE r.row_no END AS company, "
+            f"CASE WHEN r.domain IS NULL THEN 0 ELSE 1 END AS pass_no FROM {rows} r JOIN ("
+            f"  SELECT name_key, country FROM {rows} WHERE {usable} AND (name_key, country) IN "
+            f"  (SELECT name_key, country FROM {rows} WHERE {usable} AND domain IS NULL) "
+            "  GROUP BY name_key, country HAVING count(*) > 1"
+            ") g ON g.name_key = r.name_key AND g.country = r.country "
+            f"WHERE r.{usable.replace(' AND ', ' AND r.')}"
         )
+        if not int(self._scalar(f"SELECT count(*) FROM {named}")):
+            self._sql(f"DROP TABLE {named}")
+            return
+        self.maybe_found = True
+        same_name = f"{named}.name_key = f.name_key AND {named}.country = f.country"
+        self._sql(
+            f"UPDATE {named} SET company = d.first_row, pass_no = -1 FROM ("
+            f"  SELECT n.row_no, min(f.row_no) AS first_row FROM {named} n JOIN {named} f "
+            "  ON f.name_key = n.name_key AND f.country = n.country AND f.has_domain = 1 "
+            f"  WHERE n.pass_no = 0 AND {self._agree('n', 'f')} GROUP BY n.row_no"
+            f") d WHERE {named}.row_no = d.row_no"
+        )
+        for number in range(2, _NAME_ROUNDS + 2):
+            companies = self._sql(
+                f"UPDATE {named} SET company = row_no, pass_no = %s WHERE row_no IN ("
+                f"SELECT min(row_no) FROM {named} WHERE pass_no = 0 GROUP BY name_key, country)",
+                [number],
+            )
+            if not companies:
+                break
+            self._sql(
+                f"UPDATE {named} SET company = f.row_no, pass_no = -1 FROM {named} f "
+                f"WHERE f.pass_no = %s AND {named}.pass_no = 0 AND {same_name} AND {self._agree(named, 'f')}",
+                [number],
+            )
+        self._sql(f"UPDATE {named} SET company = row_no, pass_no = %s WHERE pass_no = 0", [_NAME_ROUNDS + 2])
+        self._sql(
+            f"UPDATE {rows} SET dup_of = n.company FROM {named} n WHERE n.pass_no = -1 AND {rows}.row_no = n.row_no"
+        )
+        # A company without a domain may be the first company of its name; the first one, the first with a
+        # domain (two rows with domains are two companies, so they are not paired).
+        self._sql(
+            f"UPDATE {rows} SET maybe_row = CASE WHEN n.row_no <> f.first_row THEN f.first_row "
+            f"ELSE f.first_with_domain END FROM {named} n JOIN ("
+            "  SELECT name_key, country, min(row_no) AS first_row, "
+            "  min(CASE WHEN has_domain = 1 THEN row_no END) AS first_with_domain "
+            f"  FROM {named} WHERE pass_no > 0 GROUP BY name_key, country"
+            ") f ON f.name_key = n.name_key AND f.country = n.country "
+            f"WHERE n.pass_no > 1 AND {rows}.row_no = n.row_no"
+        )
+        self._sql(f"DROP TABLE {named}")
+
+    def _settle_shared_accounts(self) -> None:
+        """Rows that found the same account: the row that matched it by domain, else the first, keeps it;
+        later rows whose place agrees with that row are repeats (skipped); a row whose place differs is
+        a possible duplicate of the account, created as an account of its own."""
+        keep = self.keep
+        self._sql(f"DROP TABLE IF EXISTS {keep}")
+        self._sql(
+            f"CREATE {self._unlogged} TABLE {keep} AS SELECT k.account_id, k.row_no, k.state, k.city FROM ("
+            "  SELECT r.account_id, r.row_no, r.state, r.city, ROW_NUMBER() OVER (PARTITION BY r.account_id "
+            "  ORDER BY CASE WHEN r.domain IS NOT NULL AND r.domain = a.domain THEN 0 ELSE 1 END, r.row_no) AS n"
+            f"  FROM {self.rows} r JOIN {ACCOUNT} a ON a.id = r.account_id WHERE r.ok = 1 AND r.dup_of IS NULL "
+            f"  AND r.account_id IN (SELECT account_id FROM {self.rows} WHERE ok = 1 AND dup_of IS NULL "
+            f"  AND account_id IN (SELECT account_id FROM {self.rows} WHERE by_name = 1) "
+            "  GROUP BY account_id HAVING count(*) > 1)"
+            ") k WHERE k.n = 1"
+        )
+        if not int(self._scalar(f"SELECT count(*) FROM {keep}")):
+            self._sql(f"DROP TABLE {keep}")
+            return
+        self.maybe_found = True
+        later = (
+            f"{keep}.account_id = {self.rows}.account_id AND {keep}.row_no <> {self.rows}.row_no "
+            f"AND {self.rows}.ok = 1 AND {self.rows}.dup_of IS NULL"
+        )
+        self._sql(
+            f"UPDATE {self.rows} SET dup_of = {keep}.row_no FROM {keep} "
+            f"WHERE {later} AND {self._agree(self.rows, keep)}"
+        )
+        self._sql(
+            f"UPDATE {self.rows} SET maybe_of = {self.rows}.account_id, account_id = NULL FROM {keep} WHERE {later}"
+        )
+        self._sql(f"DROP TABLE {keep}")
 
     # --- 5. merge ---------------------------------------------------------------------------------
 
@@ -526,6 +660,29 @@ class ImportPipeline:
             self.progress(90, "Indexing the new accounts")
             bulk_indexes_restore(statements)
 
+    def _changes_record(self, now: dt.datetime) -> int:
+        """Keep the before and after values of every account the file changes (what the report lists and
+        undo puts back), in one INSERT … SELECT; the UPDATE then writes the after values."""
+        usable = "r.ok = 1 AND r.dup_of IS NULL"
+        changed = (
+            " OR ".join(f"(r.{f} IS NOT NULL AND {self._distinct('r.' + f, 'a.' + f)})" for f in ROW_FIELDS)
+            + " OR (r.domain IS NOT NULL AND a.domain = '')"
+        )
+        after = merged_values(row="r.", account="a", vertical="vm.vertical_id")
+        columns = [f"before_{f}" for f in TRACKED_FIELDS] + [f"after_{f}" for f in TRACKED_FIELDS]
+        values = [f"a.{f}" for f in TRACKED_FIELDS] + [after[f] for f in TRACKED_FIELDS]
+        recorded = self._sql(
+            f"INSERT INTO {CHANGE} (account_import_id, account_id, action, written_at, before_updated_at, "
+            f"territory_moves, {', '.join(columns)}) "
+            f"SELECT %s, a.id, 'updated', %s, a.updated_at, %s, {', '.join(values)} "
+            f"FROM {self.rows} r JOIN {ACCOUNT} a ON a.id = r.account_id "
+            f"LEFT JOIN {MAPPING} vm ON vm.industry_key = lower(r.industry) "
+            f"WHERE {usable} AND ({changed}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {CHANGE} c WHERE c.account_import_id = %s AND c.account_id = a.id)",
+            [self.imp.pk, now, False, self.imp.pk],
+        )
+        return recorded
+
     def merge(self, *, dry_run: bool = False) -> ImportCounts:
         counts = ImportCounts()
         usable = "r.ok = 1 AND r.dup_of IS NULL"
@@ -536,28 +693,16 @@ class ImportPipeline:
                 # the commit; every key the merge writes already exists.
                 self._sql("SET CONSTRAINTS ALL IMMEDIATE")
             self._verticals()
-            changed = (
-                " OR ".join(
-                    f"(r.{f} IS NOT NULL AND {self._distinct('r.' + f, ACCOUNT + '.' + f)})" for f in _MERGE_FIELDS
-                )
-                + f" OR (r.domain IS NOT NULL AND {ACCOUNT}.domain = '')"
-            )
-            assignments = ", ".join(f"{f} = COALESCE(r.{f}, {ACCOUNT}.{f})" for f in _MERGE_FIELDS)
             matched = int(
                 self._scalar(f"SELECT count(*) FROM {self.rows} r WHERE {usable} AND r.account_id IS NOT NULL")
             )
-            counts.updated = self._sql(
-                f"UPDATE {ACCOUNT} SET {assignments}, "
-                f"domain = CASE WHEN {ACCOUNT}.domain = '' THEN COALESCE(r.domain, '') ELSE {ACCOUNT}.domain END, "
-                f"name_key = CASE WHEN r.name IS NOT NULL THEN r.name_key ELSE {ACCOUNT}.name_key END, "
-                f"vertical_id = CASE WHEN r.industry IS NOT NULL THEN vm.vertical_id ELSE {ACCOUNT}.vertical_id END, "
-                "updated_at = %s "
-                f"FROM {self.rows} r LEFT JOIN {MAPPING} vm ON vm.industry_key = lower(r.industry) "
-                f"WHERE r.account_id = {ACCOUNT}.id AND {usable} AND ({changed})",
-                [now],
-            )
+            self._changes_record(now)
+            counts.updated = account_changes_write(import_id=self.imp.pk, written_at=now)
             counts.unchanged = matched - counts.updated
             new_rows = int(self._scalar(f"SELECT count(*) FROM {self.rows} r WHERE {usable} AND r.account_id IS NULL"))
+            # Every account this import creates has a larger id than any before it, and its source: undo
+            # finds them by that range, with nothing written per account.
+            created_after = int(self._scalar(f"SELECT COALESCE(max(id), 0) FROM {ACCOUNT}"))
             lifted = self._bulk_load_prepared(new_rows)
             counts.created = self._sql(
                 f"INSERT INTO {ACCOUNT} (name, domain, website, industry, vertical_id, annual_revenue, employees, "
@@ -573,21 +718,74 @@ class ImportPipeline:
                 [self.imp.source_label, now, now],
             )
             self._bulk_load_finished(lifted)
+            self._ledger_write(now=now, created_after=created_after, created=counts.created)
             if "parent_domain" in self.columns:
-                self._link_parents()
+                linked = self._link_parents(created_after, now)
+                counts.updated += linked
+                counts.unchanged -= linked
+            counts.possible_duplicates = self._possible_duplicates_record(created_after)
             if dry_run:
                 transaction.set_rollback(True)  # every count is real; nothing is kept
         return counts
 
-    def _link_parents(self) -> None:
-        # The rows just inserted now find their own account.
-        self._match_by_domain()
-        self._match_by_name()
-        self._sql(
-            f"UPDATE {ACCOUNT} SET parent_id = p.id FROM {self.rows} r, {ACCOUNT} p "
-            f"WHERE r.account_id = {ACCOUNT}.id AND r.ok = 1 AND r.dup_of IS NULL AND r.parent_domain IS NOT NULL "
-            f"AND p.domain = r.parent_domain AND p.id <> {ACCOUNT}.id"
+    def _ledger_write(self, *, now: dt.datetime, created_after: int, created: int) -> None:
+        """Record when the import wrote and the range of the accounts it created. A re-run of an import that
+        already wrote (a job redelivered after its worker died) keeps the first record and widens the range."""
+        last = int(self._scalar(f"SELECT max(id) FROM {ACCOUNT}")) if created else None
+        ledger, made = ImportLedger.objects.get_or_create(
+            account_import=self.imp,
+            defaults={"written_at": now, "created_after_id": created_after, "created_last_id": last},
         )
+        if not made and last is not None:
+            if ledger.created_last_id is None:
+                ledger.created_after_id = created_after
+            ledger.created_last_id = last
+            ledger.save(update_fields=["created_after_id", "created_last_id"])
+
+    def _find_created(self, created_after: int, where: str) -> None:
+        """Give the rows selected by ``where`` (and created by this import) the id of their new account:
+        the only account of this import with their name, domain and place (repeats were settled above)."""
+        rows = self.rows
+        self._sql(
+            f"UPDATE {rows} SET created_id = a.id FROM {ACCOUNT} a WHERE {rows}.account_id IS NULL "
+            f"AND {rows}.ok = 1 AND {rows}.dup_of IS NULL AND ({where}) AND a.id > %s AND a.source = %s "
+            f"AND a.name = {rows}.name AND a.domain = COALESCE({rows}.domain, '') "
+            f"AND a.country = COALESCE({rows}.country, '') AND a.state = COALESCE({rows}.state, '') "
+            f"AND a.city = COALESCE({rows}.city, '')",
+            [created_after, self.imp.source_label],
+        )
+
+    def _link_parents(self, created_after: int, now: dt.datetime) -> int:
+        """Set the parent each row names by its domain; an existing account whose parent changes is recorded
+        as changed like any other (before and after). Returns how many such accounts nothing else changed."""
+        self._find_created(created_after, f"{self.rows}.parent_domain IS NOT NULL")
+        links = self.links
+        self._sql(f"DROP TABLE IF EXISTS {links}")
+        self._sql(
+            f"CREATE {self._unlogged} TABLE {links} AS SELECT a.id, p.id AS parent_id, "
+            "CASE WHEN r.account_id IS NULL THEN 1 ELSE 0 END AS created "
+            f"FROM {self.rows} r JOIN {ACCOUNT} a ON a.id = COALESCE(r.account_id, r.created_id) "
+            f"JOIN {ACCOUNT} p ON p.domain = r.parent_domain "
+            "WHERE r.ok = 1 AND r.dup_of IS NULL AND r.parent_domain IS NOT NULL AND p.id <> a.id "
+            "AND (a.parent_id IS NULL OR a.parent_id <> p.id)"
+        )
+        linked = account_changes_snapshot(
+            import_id=self.imp.pk,
+            written_at=now,
+            action=ImportChange.Action.UPDATED,
+            accounts_sql=f"SELECT id FROM {links} WHERE created = 0",
+            params=[],
+        )
+        self._sql(
+            f"UPDATE {CHANGE} SET after_parent_id = x.parent_id, written_at = %s FROM {links} x "
+            f"WHERE {CHANGE}.account_import_id = %s AND {CHANGE}.account_id = x.id AND x.created = 0",
+            [now, self.imp.pk],
+        )
+        self._sql(
+            f"UPDATE {ACCOUNT} SET parent_id = x.parent_id, updated_at = %s FROM {links} x WHERE {ACCOUNT}.id = x.id",
+            [now],
+        )
+        self._sql(f"DROP TABLE {links}")
         self._issue(
             column="parent_domain",
             value_sql="x.parent_domain",
@@ -597,6 +795,67 @@ class ImportPipeline:
             f"(SELECT 1 FROM {ACCOUNT} p WHERE p.domain = x.parent_domain)",
             params=["no account has this domain, so the parent was left empty"],
         )
+        return linked
+
+    def _possible_duplicates_record(self, created_after: int) -> int:
+        """Pair every new account made from a possible duplicate with the account it may be (an existing
+        one, or the account of another row of the file), keeping the row's values for a merge, and add
+        a warning to the row. Returns the number of pairs."""
+
+        def pending(alias: str) -> str:
+            p = f"{alias}." if alias else ""
+            return (
+                f"{p}ok = 1 AND {p}dup_of IS NULL AND {p}account_id IS NULL "
+                f"AND ({p}maybe_of IS NOT NULL OR {p}maybe_row IS NOT NULL)"
+            )
+
+        if not self.maybe_found or not int(self._scalar(f"SELECT count(*) FROM {self.rows} WHERE {pending('')}")):
+            return 0
+        rows = self.rows
+        self._find_created(
+            created_after,
+            f"{rows}.row_no IN (SELECT row_no FROM {rows} WHERE {pending('')}) "
+            f"OR {rows}.row_no IN (SELECT maybe_row FROM {rows} WHERE {pending('')})",
+        )
+        copies = [*ROW_FIELDS, "domain", "name_key"]
+        insert = (
+            f"INSERT INTO {DUPLICATE} (account_import_id, {_q('row')}, account_id, existing_id, file_row, reason, "
+            f"status, created_at, {', '.join(f'row_{f}' for f in copies)}) "
+        )
+        values = ", ".join(f"r.{f}" for f in copies)
+        now = timezone.now()
+        pairs = self._sql(
+            f"{insert} SELECT %s, r.row_no + 1, r.created_id, e.id, NULL, {self._differs('r', 'e')}, 'open', %s, "
+            f"{values} FROM {rows} r JOIN {ACCOUNT} e ON e.id = r.maybe_of "
+            f"WHERE r.created_id IS NOT NULL AND {pending('r')}",
+            [self.imp.pk, now],
+        )
+        pairs += self._sql(
+            f"{insert} SELECT %s, r.row_no + 1, r.created_id, COALESCE(p.account_id, p.created_id), p.row_no + 1, "
+            f"{self._differs('r', 'p')}, 'open', %s, {values} FROM {rows} r JOIN {rows} p ON p.row_no = r.maybe_row "
+            f"WHERE r.created_id IS NOT NULL AND COALESCE(p.account_id, p.created_id) IS NOT NULL "
+            f"AND {pending('r')} AND NOT EXISTS (SELECT 1 FROM {DUPLICATE} d "
+            "WHERE d.account_id = r.created_id AND d.existing_id = COALESCE(p.account_id, p.created_id))",
+            [self.imp.pk, now],
+        )
+        self._sql(
+            f"INSERT INTO {ISSUE} (account_import_id, {_q('row')}, {_q('column')}, value, reason, kind) "
+            f"SELECT d.account_import_id, d.{_q('row')}, '', COALESCE(substr(d.row_name, 1, 300), ''), "
+            "substr('may be the same company as “' || e.name || '” (' || d.reason || '): imported as a new "
+            "account for you to review under Possible duplicates', 1, 500), 'warning' "
+            f"FROM {DUPLICATE} d JOIN {ACCOUNT} e ON e.id = d.existing_id WHERE d.account_import_id = %s",
+            [self.imp.pk],
+        )
+        return pairs
+
+    def _differs(self, x: str, y: str) -> str:
+        """Why ``x`` and ``y`` may be two companies, in words: the state, else the city, that differs."""
+        parts = []
+        for column, label in (("state", "another state"), ("city", "another city")):
+            a, b = f"COALESCE({x}.{column}, '')", f"COALESCE({y}.{column}, '')"
+            differs = f"{a} <> '' AND {b} <> '' AND {self.sql.key(a)} <> {self.sql.key(b)}"
+            parts.append(f"WHEN {differs} THEN '{label}: ' || {a} || ', not ' || {b}")
+        return f"CASE {' '.join(parts)} ELSE 'another place' END"
 
     # --- the whole run ----------------------------------------------------------------------------
 
@@ -620,11 +879,61 @@ class ImportPipeline:
             self.progress(75, f"Saving {total - rejected - counts.duplicates:,} accounts")
             merged = self.merge(dry_run=dry_run)
             counts.created, counts.updated, counts.unchanged = merged.created, merged.updated, merged.unchanged
+            counts.possible_duplicates = merged.possible_duplicates
             return counts
         finally:
             self._drop()
+            for table in (self.named, self.keep, self.links):
+                self._sql(f"DROP TABLE IF EXISTS {table}")
             if self.postgres:
                 self._sql("RESET jit")
                 self._sql("RESET work_mem")
                 self._sql("RESET parallel_setup_cost")
                 self._sql("RESET parallel_tuple_cost")
+
+
+def merged_values(*, row: str, account: str, vertical: str) -> dict[str, str]:
+    """SQL of every tracked column after a row's values (``row`` + column: NULL where the file's cell was
+    blank) are merged into an account (``account``): a blank cell never erases what is known, a domain is
+    only filled in, the vertical follows a new industry (``vertical``: its mapped vertical). Shared by the
+    import and the merge of a possible duplicate, so that "same company" writes what an update would."""
+    r, a = row, account
+    values = {f: f"COALESCE({r}{f}, {a}.{f})" for f in ROW_FIELDS}
+    values["domain"] = f"CASE WHEN {a}.domain = '' THEN COALESCE({r}domain, '') ELSE {a}.domain END"
+    values["name_key"] = f"CASE WHEN {r}name IS NOT NULL THEN {r}name_key ELSE {a}.name_key END"
+    values["vertical_id"] = f"CASE WHEN {r}industry IS NOT NULL THEN {vertical} ELSE {a}.vertical_id END"
+    values["parent_id"] = f"{a}.parent_id"
+    return values
+
+
+def account_changes_write(*, import_id: int, written_at: dt.datetime, account_id: int | None = None) -> int:
+    """Write the after values an import recorded at ``written_at`` (of one account, or all) into the
+    accounts; returns how many were written."""
+    assignments = ", ".join(f"{f} = c.after_{f}" for f in TRACKED_FIELDS)
+    one = f" AND {ACCOUNT}.id = %s" if account_id is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ACCOUNT} SET {assignments}, updated_at = c.written_at FROM {CHANGE} c "
+            f"WHERE c.account_import_id = %s AND c.written_at = %s AND c.account_id = {ACCOUNT}.id{one}",
+            [import_id, written_at, *([account_id] if account_id is not None else [])],
+        )
+        return cursor.rowcount
+
+
+def account_changes_snapshot(
+    *, import_id: int, written_at: dt.datetime, action: str, accounts_sql: str, params: list[object]
+) -> int:
+    """Record the accounts ``accounts_sql`` selects (``SELECT id …``) as changed by the import, before and
+    after alike (the caller then sets what changes), unless the import recorded them already."""
+    same = [f"a.{f}" for f in TRACKED_FIELDS]
+    columns = [f"before_{f}" for f in TRACKED_FIELDS] + [f"after_{f}" for f in TRACKED_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CHANGE} (account_import_id, account_id, action, written_at, before_updated_at, "
+            f"territory_moves, {', '.join(columns)}) "
+            f"SELECT %s, a.id, %s, %s, a.updated_at, %s, {', '.join(same + same)} FROM {ACCOUNT} a "
+            f"WHERE a.id IN ({accounts_sql}) AND NOT EXISTS "
+            f"(SELECT 1 FROM {CHANGE} c WHERE c.account_import_id = %s AND c.account_id = a.id)",
+            [import_id, action, written_at, False, *params, import_id],
+        )
+        return cursor.rowcount

@@ -278,6 +278,7 @@ class PlanQualification(models.Model):
         return f"{self.key}: {'yes' if self.answer else 'no'}"
 
 
+from accounts.models.import_records import ImportChange, ImportLedger, PossibleDuplicate  # noqa: E402
 from accounts.models.plans import (  # noqa: E402  (plans refer to Account above)
     AccountPlan,
     ActionStatus,
@@ -306,7 +307,9 @@ __all__ = [
     "ActionStatus",
     "CompetitorPosition",
     "ContactRole",
+    "ImportChange",
     "ImportIssue",
+    "ImportLedger",
     "IndustryMapping",
     "Influence",
     "Lifecycle",
@@ -321,6 +324,7 @@ __all__ = [
     "PlanQualification",
     "PlanSection",
     "PlanStatus",
+    "PossibleDuplicate",
     "Sentiment",
     "Strategy",
     "Threat",

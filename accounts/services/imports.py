@@ -38,6 +38,7 @@ from accounts.importing.pipeline import ImportCounts, ImportPipeline, active_use
 from accounts.importing.problems import ERROR, WARNING, Problem, cell_problem
 from accounts.models import AccountImport, ImportIssue
 from accounts.selectors import accounts_data_changed
+from accounts.services.import_review import import_change_counts_record, import_territory_moves_record
 from salesplan.models import JobRun, User
 from salesplan.services.jobs import JobError, job_progress, job_start
 
@@ -301,26 +302,49 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
         )
         _import_finish(account_import, counts, AccountImport.Status.REFUSED, message)
         raise JobError(message)
-    done = "Checked (dry run, nothing saved)" if dry_run else "Imported"
-    message = (
-        f"{done}: {counts.created:,} created, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
-        f"{counts.rejected:,} rejected, {counts.duplicates:,} duplicates skipped."
+    moves = None
+    if not dry_run and counts.updated:
+        moves = import_territory_moves_record(account_import=account_import)
+        import_change_counts_record(account_import=account_import)
+    message = _import_message(counts, moves, dry_run=dry_run)
+    # Values that could not be read (the rows imported without them); possible duplicates are counted apart.
+    warnings = (
+        ImportIssue.objects.filter(account_import=account_import, kind=ImportIssue.Kind.WARNING)
+        .exclude(column="")
+        .count()
     )
-    warnings = ImportIssue.objects.filter(account_import=account_import, kind=ImportIssue.Kind.WARNING).count()
     if warnings:
         plural = "s were" if warnings != 1 else " was"
         message += f" {warnings:,} value{plural} left empty, their rows imported without them: see the warnings."
     _import_finish(account_import, counts, AccountImport.Status.DONE, message)
     if counts.created or counts.updated:
         accounts_data_changed()
-    return {
+    result = {
         "rows_in_file": counts.rows,
         "created": counts.created,
         "updated": counts.updated,
         "unchanged": counts.unchanged,
         "rejected": counts.rejected,
         "duplicates_skipped": counts.duplicates,
+        "possible_duplicates": counts.possible_duplicates,
     }
+    if moves is not None:
+        result["territory_moves"] = moves
+    return result
+
+
+def _import_message(counts: ImportCounts, moves: int | None, *, dry_run: bool) -> str:
+    done = "Checked (dry run, nothing saved)" if dry_run else "Imported"
+    message = (
+        f"{done}: {counts.created:,} created, {counts.updated:,} updated, {counts.unchanged:,} unchanged, "
+        f"{counts.rejected:,} rejected, {counts.duplicates:,} duplicates skipped"
+    )
+    if counts.possible_duplicates:
+        n = counts.possible_duplicates
+        message += f", {n:,} possible duplicate{'s' if n != 1 else ''} to review"
+    if moves:
+        message += f". {moves:,} updated account{'s' if moves != 1 else ''} will change territory"
+    return message + "."
 
 
 def _failure_text(exc: Exception) -> str:
