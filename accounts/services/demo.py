@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import re
 import tempfile
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import numpy as np
 from django.core.files import File
 
 from accounts.demo_data import CITIES, INDUSTRIES, LEGAL_SUFFIXES, PREFIXES
-from accounts.models import Lifecycle, Ownership
+from accounts.models import IndustryMapping, Lifecycle, Ownership, Vertical
 from accounts.services.imports import account_import_create, accounts_import_run, mapping_clean, mapping_from_headers
 from accounts.services.verticals import industry_mappings_refresh
 from salesplan.models import JobRun
@@ -197,6 +198,7 @@ def accounts_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = N
     covering its state.
     """
     state_owner = {state: username for username, states in demo_rep_states().items() for state in states}
+    _starter_verticals_ensure()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "demo-companies.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
@@ -217,3 +219,17 @@ def accounts_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None = N
     result = accounts_import_run(import_id=account_import.pk, job=job)
     industry_mappings_refresh()
     return {"companies_created": result["created"], "companies_already_there": result["updated"] + result["unchanged"]}
+
+
+def _starter_verticals_ensure() -> None:
+    """The demo plans by vertical: where none exist (a database emptied since its migrations ran), the
+    starter list of migration 0006 comes back, with where its industries belong."""
+    if Vertical.objects.exists():
+        return
+    starter = importlib.import_module("accounts.migrations.0006_default_verticals").VERTICALS
+    for name, industries in starter.items():
+        vertical, _ = Vertical.objects.get_or_create(name=name)
+        for industry in industries:
+            IndustryMapping.objects.update_or_create(
+                industry_key=industry.lower(), defaults={"industry": industry, "vertical": vertical}
+            )

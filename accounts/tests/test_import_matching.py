@@ -243,7 +243,7 @@ def test_changed_fields_appear_on_the_report(run, client, org):
     html = client.get(account_import.get_absolute_url()).content.decode()
 
     assert "Granite Co" in html
-    assert "$5.0M" in html
+    assert "$5M" in html
     assert "$7.5M" in html
     assert "Austin" in html
     assert "Dallas" in html

@@ -155,7 +155,7 @@ def test_the_changed_accounts_list_filters_and_exports(run, client, org):
     assert csv_lines == [  # one line per account of the list, in its order
         "Account id,Account,Changes (before → after),Territory before,Territory after",
         f"{alpha},Alpha,Website: — → https://alpha.com; City: Austin → Dallas,,",
-        f"{beta},Beta,Website: — → https://beta.com; Revenue: $2.0M → $3.0M,,",
+        f"{beta},Beta,Website: — → https://beta.com; Revenue: $2M → $3M,,",
     ]
     empty = client.get(url, {"q": "nobody"}).content.decode()
     assert "No changed account matches these filters" in empty

@@ -139,7 +139,7 @@ def test_only_leaders_import(client, org):
 def test_leader_maps_an_industry_and_its_accounts_follow(client, org):
     AccountFactory.create_batch(3, industry="Widget Making", owner=org["rep_a1"])
     mapping = IndustryMapping.objects.create(industry_key="widget making", industry="Widget Making")
-    vertical = Vertical.objects.get(name="Manufacturing")
+    vertical, _ = Vertical.objects.get_or_create(name="Manufacturing")  # transactional tests flush migration data
     client.force_login(org["leader"])
 
     page = client.get(reverse("vertical_list"), {"show": "unmapped"})

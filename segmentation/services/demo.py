@@ -24,7 +24,7 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
     rng = random.Random(seed)
     leader = User.objects.filter(role=Role.LEADER).order_by("pk").first()
     verticals = list(
-        Vertical.objects.annotate(n=Count("accounts")).filter(n__gt=0).order_by("-n").values_list("name", flat=True)
+        Vertical.objects.annotate(n=Count("accounts")).filter(n__gt=0).order_by("-n", "name").values_list("name", flat=True)
     )
     icp = icp_create(
         plan=plan,
