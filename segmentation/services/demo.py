@@ -23,9 +23,8 @@ def segmentation_seed_demo(*, companies: int, seed: int = 42, job: JobRun | None
         return {"icps_created": 0}
     rng = random.Random(seed)
     leader = User.objects.filter(role=Role.LEADER).order_by("pk").first()
-    verticals = list(
-        Vertical.objects.annotate(n=Count("accounts")).filter(n__gt=0).order_by("-n", "name").values_list("name", flat=True)
-    )
+    by_size = Vertical.objects.annotate(n=Count("accounts")).filter(n__gt=0).order_by("-n", "name")
+    verticals = list(by_size.values_list("name", flat=True))
     icp = icp_create(
         plan=plan,
         user=leader,

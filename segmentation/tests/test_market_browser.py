@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.models import AccountTerritory
 from salesplan.models import User
 from salesplan.services.demo import demo_seed
-from segmentation.models import AccountPriority
+from segmentation.models import AccountPriority, PriorityList
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,8 @@ def test_leader_sizes_the_market_and_reads_the_charts(page, demo, real_jobs):
 def test_rep_opens_my_territory_and_sees_only_their_ranked_accounts(page, demo):
     rep = User.objects.get(username="rep4")
     mine = set(AccountTerritory.objects.filter(territory__assignments__rep=rep).values_list("account_id", flat=True))
-    first = AccountPriority.objects.filter(account_id__in=mine).order_by("rank_territory").select_related("account")[0]
+    ranked = AccountPriority.objects.filter(account_id__in=mine, list=PriorityList.RANKED)  # the growth targets
+    first = ranked.order_by("rank_territory").select_related("account")[0]
     _sign_in(page, "rep4", demo)
     page.get_by_role("link", name="My territory").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My territory")

@@ -49,7 +49,9 @@ def test_leader_names_accounts_in_a_rule_by_searching_their_names(page, design):
     chosen = page.locator("#rule-accounts-chosen")
     expect(chosen).to_contain_text("Harborview Foods Inc.")
     expect(results.get_by_role("button")).to_have_count(0)  # the results are cleared once one is chosen
-    page.get_by_role("searchbox", name="Search company names to add to the rule").fill("harborview")
+    search = page.get_by_role("searchbox", name="Search company names to add to the rule")
+    expect(search).to_have_value("")  # and the search box with them (a new one, swapped in)
+    search.fill("harborview")
     expect(results.get_by_role("button")).to_have_count(1)  # the chosen one is left out
     results.get_by_role("button", name="Harborview Logistics LLC").click()
     expect(chosen.locator(".account-chip")).to_have_count(2)
