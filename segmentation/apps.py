@@ -64,6 +64,7 @@ class SegmentationConfig(AppConfig):
         for step in STEPS:
             derived_step_register(step)
         post_save.connect(_tam_model_saved, sender="segmentation.TamModel", dispatch_uid="tam_model_saved")
+        post_save.connect(_plan_saved, sender="salesplan.StrategyPlan", dispatch_uid="plan_tam_model")
         account_facts_register(icp_facts)
         _register_for_account_writes()
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
@@ -92,3 +93,11 @@ def _register_for_account_writes() -> None:
     account_dependent_register("segmentation.accountpriority", derived=True, name="priority ranks")
     account_dependent_register("segmentation.accountanswer", derived=False, name="answers to ICP questions")
     account_dependent_register("segmentation.tierreview", derived=False, name="a manager's tier review")
+
+
+def _plan_saved(sender: object, instance: object, created: bool = False, **kwargs: object) -> None:
+    # Every plan estimates potential with a TAM model from the start, so no page has to create one.
+    if created and not kwargs.get("raw"):
+        from segmentation.services.tam import tam_model_default
+
+        tam_model_default(instance)

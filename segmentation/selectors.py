@@ -210,6 +210,8 @@ def focus_and_gap(user: User, icp: IdealCustomerProfile, summary: dict[str, Any]
         "no_share": growth is None and not user.is_leader and plan.revenue_target is not None,
         "gap": growth - amount if growth is not None and growth > amount else 0,
         "covered_pct": min(100, amount * 100 / growth) if growth else None,
+        # Past 100 % the bar says little: how many times over the opportunity holds the target does.
+        "coverage_times": amount / growth if growth and amount > growth else None,
         "whole_company": user.is_leader,
     }
 
@@ -223,7 +225,7 @@ def tier_history(account_id: int) -> QuerySet[TierReview]:
 
 def priority_inputs(plan: StrategyPlan) -> dict[str, Any] | None:
     """What a prioritization of ``plan`` ranks with: its governing design, its scored ICP, its TAM model."""
-    from segmentation.services.tam import tam_model_default
+    from segmentation.services.tam import tam_model_of
 
     design = territory_design_published()
     if design is None or design.plan_id != plan.pk:
@@ -234,9 +236,10 @@ def priority_inputs(plan: StrategyPlan) -> dict[str, Any] | None:
         .order_by("-published_at")
         .first()
     )
-    if design is None or icp is None:
+    model = tam_model_of(plan)
+    if design is None or icp is None or model is None:
         return None
-    return {"design": design, "icp": icp, "model": tam_model_default(plan)}
+    return {"design": design, "icp": icp, "model": model}
 
 
 def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, model: TamModel) -> dict[int, dict]:
@@ -248,7 +251,8 @@ def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, m
         f"{design.applied_at and design.applied_at.timestamp()}:{icp and icp.scored_at and icp.scored_at.timestamp()}"
     )
     version = icp_version(icp) if icp else 0  # moves with every answer and review
-    key = f"territory-stats:{design.pk}:{icp.pk if icp else 0}:{model.pk}:{model.updated_at.timestamp()}:{stamp}"
+    model_stamp = f"{model.pk or 0}:{model.updated_at.timestamp() if model.updated_at else 0}"
+    key = f"territory-stats:{design.pk}:{icp.pk if icp else 0}:{model_stamp}:{stamp}"
     key += f":{version}"
     stats = cache.get(key)
     if stats is None:

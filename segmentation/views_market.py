@@ -60,7 +60,7 @@ from segmentation.selectors import (
     territory_tree,
 )
 from segmentation.services import territories as territory_services
-from segmentation.services.tam import tam_model_default
+from segmentation.services.tam import DEFAULT_TAM_MODEL_NAME, tam_model_of
 
 
 class DesignForm(forms.Form):
@@ -255,7 +255,7 @@ def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(design)
         forms_["rule_form"] = form
     icp = icp_current(request.user, design.plan)
-    model = tam_model_default(design.plan)
+    model = tam_model_of(design.plan) or TamModel(plan=design.plan, name=DEFAULT_TAM_MODEL_NAME)  # read, never written
     stats = territory_stats(design, icp if icp and icp.scored_at else None, model) if design.applied_at else {}
     visible = None if request.user.is_leader else territories_visible_to(request.user)
     tree = territory_tree(design, stats, visible)
@@ -374,7 +374,9 @@ def tam_overview(request: HttpRequest) -> HttpResponse:
     plan = plan_current(request.user)
     if plan is None:
         return render(request, "segmentation/tam_overview.html", {"plan": None})
-    model = tam_model_default(plan) if request.user.is_leader else plan.tam_models.order_by("pk").first()
+    model = tam_model_of(plan)
+    if model is None and request.user.is_leader:  # saved by the form's first post, not by opening the page
+        model = TamModel(plan=plan, name=DEFAULT_TAM_MODEL_NAME)
     form = TamModelForm(request.POST or None, instance=model)
     # The saved bands fill the rows shown; a posted row is read on its own (a row removed sends nothing).
     saved = model.bands if model and request.method != "POST" else None

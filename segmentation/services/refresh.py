@@ -152,5 +152,5 @@ STEPS = [
     DerivedStep(name="score", label="Scores", order=10, targets=_score_targets),
     DerivedStep(name="place", label="Territory placement", order=20, targets=_place_targets),
     DerivedStep(name="rank", label="Priorities", order=30, targets=_rank_targets),
-    DerivedStep(name="summary", label="Summaries", order=40, targets=_summary_targets),
+    DerivedStep(name="summary", label="Figures", order=40, targets=_summary_targets),
 ]

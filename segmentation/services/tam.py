@@ -209,6 +209,14 @@ def tam_run_job(*, job: Any, model_id: int, icp_id: int | None = None, user_id: 
 
 
 def tam_model_default(plan: StrategyPlan) -> TamModel:
-    """The plan's first TAM model (a share of revenue), created when none exists."""
-    model = plan.tam_models.order_by("pk").first()
-    return model or TamModel.objects.create(plan=plan, name="Share of revenue")
+    """The plan's first TAM model (a share of revenue), created when none exists. Every plan gets one when it
+    is created (segmentation's ``ready()``), so pages only read it: see ``selectors.tam_model_of``."""
+    return tam_model_of(plan) or TamModel.objects.create(plan=plan, name=DEFAULT_TAM_MODEL_NAME)
+
+
+DEFAULT_TAM_MODEL_NAME = "Share of revenue"
+
+
+def tam_model_of(plan: StrategyPlan) -> TamModel | None:
+    """The model a plan's potential is estimated with: its first one (read only)."""
+    return plan.tam_models.order_by("pk").first()

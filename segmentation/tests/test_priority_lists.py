@@ -243,3 +243,21 @@ def test_a_reps_list_pages_by_rank_numbers_not_offset(market, org, client):
     assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries if "accountpriority" in q["sql"])
     next_page = client.get(reverse("my_territory"), {"list": "data", "per_page": 25, "page": 2}).context["page"]
     assert {p.account_id for p in next_page}.isdisjoint({p.account_id for p in page})
+
+
+def test_an_opportunity_past_the_target_says_how_many_times_over_it_holds_it(market, org, client):
+    # manager_b's share is $3,750,000 (above); one Boston account with $40M of wallet left to win is 10.7×.
+    from accounts.models import Account
+    from segmentation.selectors import focus_and_gap, icp_summary
+
+    Account.objects.filter(name="Boston Fit").update(wallet=40_000_000, current_sales=None)
+    icp = market["icp"]
+    icp_score_all(icp)
+    focus = focus_and_gap(org["manager_b"], icp, icp_summary(org["manager_b"], icp))
+    assert focus["opportunity"] == 40_000_000
+    assert focus["gap"] == 0
+    assert focus["coverage_times"] == pytest.approx(40_000_000 / 3_750_000)
+    client.force_login(org["manager_b"])
+    page = client.get(reverse("icp_matrix", args=[icp.pk])).content.decode()
+    assert "10.7×" in page
+    assert "growth target, in focus $ opportunity" in page

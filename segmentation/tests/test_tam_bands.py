@@ -98,3 +98,17 @@ def test_every_rows_problem_is_said_at_once(leader):
     page = leader.post(reverse("tam_overview"), MODEL | _bands(("250", "about 60k"), ("250", "$90K"))).content.decode()
     assert "Enter a whole amount, such as 250000, $250,000 or 250K." in page
     assert "Another band starts at 250 employees too: give each its own." in page
+
+
+def test_a_plan_gets_its_tam_model_when_created_and_pages_never_write_one(client, org):
+    from segmentation.services.territories import design_create
+
+    plan = PlanFactory(status="published")
+    assert list(plan.tam_models.values_list("name", flat=True)) == ["Share of revenue"]
+    plan.tam_models.all().delete()  # a plan whose model was removed: opening its pages must not make one
+    design = design_create(plan=plan, user=org["leader"], name="FY design")
+    client.force_login(org["leader"])
+    assert client.get(reverse("tam_overview")).status_code == 200
+    assert client.get(reverse("territory_design_detail", args=[design.pk])).status_code == 200
+    assert client.get(reverse("my_territory")).status_code == 200
+    assert not TamModel.objects.filter(plan=plan).exists()
