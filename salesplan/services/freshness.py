@@ -254,6 +254,9 @@ class Freshness:
         return "failed" if self.failed is not None else "out_of_date"
 
 
+ALL_KEY = "all"  # every registered result at once, for pages after a change (an import's report)
+
+
 def derived_freshness(key: str) -> Freshness | None:
     """How current the result ``key`` is, in two or three small queries (its record, its inputs' versions,
     the chain job when it is out of date); None when no such result exists.
@@ -262,6 +265,8 @@ def derived_freshness(key: str) -> Freshness | None:
     profile published, another design) bumps one of those too. Only a result never computed is looked up
     among the registered ones, to know whether it exists at all.
     """
+    if key == ALL_KEY:
+        return _freshness_of_all()
     record = DerivedResult.objects.filter(key=key).first()
     if record is not None:
         depends: tuple[str, ...] = tuple(record.inputs)
@@ -275,13 +280,7 @@ def derived_freshness(key: str) -> Freshness | None:
     current = {k: current.get(k, 0) for k in depends}
     out_of_date = record is None or record.inputs != current
     changed = [at for key, version, at in versions if record is None or record.inputs.get(key) != version]
-    updating = failed = None
-    if out_of_date:
-        last = JobRun.objects.filter(kind=REFRESH_KIND).order_by("-created_at", "-pk").first()
-        if last is not None and last.is_active:
-            updating = last
-        elif last is not None and last.status == JobRun.Status.FAILED:
-            failed = last
+    updating, failed = _chain_jobs(out_of_date)
     step = _STEPS.get(key.split(":", 1)[0])
     return Freshness(
         key=key,
@@ -289,6 +288,33 @@ def derived_freshness(key: str) -> Freshness | None:
         computed_at=record.computed_at if record else None,
         out_of_date=out_of_date,
         changed_at=max(changed) if changed else None,
+        updating=updating,
+        failed=failed,
+    )
+
+
+def _chain_jobs(out_of_date: bool) -> tuple[JobRun | None, JobRun | None]:
+    """(the chain job bringing things up to date, the last chain job if it failed) when out of date."""
+    if not out_of_date:
+        return None, None
+    last = JobRun.objects.filter(kind=REFRESH_KIND).order_by("-created_at", "-pk").first()
+    if last is not None and last.is_active:
+        return last, None
+    return None, last if last is not None and last.status == JobRun.Status.FAILED else None
+
+
+def _freshness_of_all() -> Freshness:
+    """Every registered result: out of date if one is, and as of the oldest one."""
+    stale = derived_out_of_date()
+    targets = [t.key for step in derived_steps() for t in step.targets()]
+    computed = list(DerivedResult.objects.filter(key__in=targets).values_list("computed_at", flat=True))
+    updating, failed = _chain_jobs(bool(stale))
+    return Freshness(
+        key=ALL_KEY,
+        noun=", ".join(step.label for step in derived_steps()).capitalize() or "Results",
+        computed_at=min(computed) if computed else None,
+        out_of_date=bool(stale),
+        changed_at=None,
         updating=updating,
         failed=failed,
     )

@@ -102,14 +102,16 @@ def get_item(mapping: dict, key: str) -> Any:
 
 
 @register.inclusion_tag("partials/freshness.html", takes_context=True)
-def freshness(context: dict[str, Any], step: str, pk: Any) -> dict[str, Any]:
+def freshness(context: dict[str, Any], step: str, pk: Any = None) -> dict[str, Any]:
     """``{% freshness "score" icp.pk %}``: when a derived result was computed, and whether it is being
-    brought up to date (polled while it is). Renders nothing for a result that does not exist."""
-    from salesplan.services.freshness import derived_freshness
+    brought up to date (polled while it is); ``{% freshness "all" %}`` for every result at once. Renders
+    nothing for a result that does not exist."""
+    from salesplan.services.freshness import ALL_KEY, derived_freshness
 
     request = context.get("request")
+    key = ALL_KEY if step == ALL_KEY else (f"{step}:{pk}" if pk else None)
     return {
-        "freshness": derived_freshness(f"{step}:{pk}") if pk else None,
+        "freshness": derived_freshness(key) if key else None,
         "user": context.get("user"),
         "page_url": request.get_full_path() if request else "",
         "csrf_token": context.get("csrf_token"),

@@ -94,7 +94,7 @@ def test_the_first_chain_scores_ranks_and_sums_up_a_newly_published_profile(mark
 
 
 def test_an_import_brings_scores_territories_ranks_and_the_summary_up_to_date(
-    market, auto_refresh, django_capture_on_commit_callbacks, settings, tmp_path
+    market, auto_refresh, django_capture_on_commit_callbacks, settings, tmp_path, client
 ):
     settings.MEDIA_ROOT = tmp_path
     icp, design = market["icp"], market["design"]
@@ -123,6 +123,26 @@ def test_an_import_brings_scores_territories_ranks_and_the_summary_up_to_date(
     after = _ran()
     assert all(after[key] > before[key] for key in before)
     assert derived_out_of_date() == []
+    assert derived_freshness("all").state == "current"
+    client.force_login(market["leader"])
+    report = client.get(reverse("account_import_detail", args=[upload.pk])).content.decode()
+    assert 'data-freshness="all" data-state="current"' in report  # the report says the results followed
+
+
+def test_every_result_at_once_says_when_it_is_being_brought_up_to_date(market, client, settings):
+    from unittest import mock
+
+    AccountFactory(name="Report Co", state="NY")  # the accounts changed (paused: nothing runs yet)
+    assert derived_freshness("all").state == "out_of_date"
+    settings.JOBS_BACKEND = "celery"
+    with mock.patch("salesplan.services.jobs._job_dispatch"):
+        chain = refresh_request()
+    state = derived_freshness("all")
+    assert (state.state, state.updating) == ("updating", chain)
+    assert state.noun == "Scores, territory placement, priorities, figures"
+    client.force_login(market["leader"])
+    body = client.get(reverse("freshness", args=["all"])).content.decode()
+    assert "Being brought up to date" in body
 
 
 def test_a_tier_review_reranks_and_sums_up_again_without_scoring_every_account(
