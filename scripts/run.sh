@@ -19,7 +19,7 @@ if [ -n "${CELERY_BROKER_URL:-}" ]; then
 fi
 
 echo
-echo "  salesplan is starting on http://${ADDR}/"
+echo "  salesplan is starting on http://${ADDR}/ — sign in at http://${ADDR}/login/"
 $PY manage.py demo_logins
 echo
 $PY manage.py runserver "$ADDR"
