@@ -125,6 +125,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 # A job whose progress has not moved for this long is taken as lost (worker killed, server restarted).
 JOB_STALE_AFTER_SECONDS = CELERY_TASK_TIME_LIMIT
+# Seconds the chain that brings derived results up to date waits after a change, so a burst of changes
+# (a rep answering question after question) shares one run. A leader's "Bring up to date" starts at once.
+REFRESH_DELAY_SECONDS = env.int("REFRESH_DELAY_SECONDS", default=10)
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "salesplan.User"

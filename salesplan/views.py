@@ -28,7 +28,7 @@ from salesplan.selectors import (
 )
 from salesplan.services import people, plans
 from salesplan.services.demo import demo_is_loaded, demo_logins
-from salesplan.services.freshness import derived_freshness, refresh_request
+from salesplan.services.freshness import derived_freshness_for, refresh_request
 from salesplan.services.jobs import job_kind_get, job_start
 
 
@@ -375,7 +375,7 @@ def demo_data_start(request: HttpRequest) -> HttpResponse:
 def freshness_fragment(request: HttpRequest, key: str) -> HttpResponse:
     """The "as of …" line of a derived result, polled by htmx while it is brought up to date; 286 stops the
     polling once it is current (or the update failed)."""
-    state = derived_freshness(key)
+    state = derived_freshness_for(request.user, key)
     if state is None:
         raise Http404("No such result.")
     page_url = request.headers.get("HX-Current-URL", "")

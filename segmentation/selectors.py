@@ -196,8 +196,13 @@ def focus_and_gap(user: User, icp: IdealCustomerProfile, summary: dict[str, Any]
     growth = None
     if plan.revenue_target is not None and plan.prior_year_revenue is not None:
         growth = int(plan.revenue_target - plan.prior_year_revenue)
-    share = None if user.is_leader else target_share(user, plan)
-    if growth is not None and not user.is_leader:
+    # A target at or below last year's revenue asks for no growth: nothing to cover, no bar to draw.
+    no_growth = growth is not None and growth <= 0
+    share = None if user.is_leader or no_growth else target_share(user, plan)
+    no_share = growth is not None and not no_growth and not user.is_leader and share is None
+    if no_growth:
+        growth = None
+    elif growth is not None and not user.is_leader:
         growth = share["target"] if share else None
     amount = focus["opportunity"]
     return {
@@ -207,7 +212,8 @@ def focus_and_gap(user: User, icp: IdealCustomerProfile, summary: dict[str, Any]
         "needs_data": summary["counts"].get(NEEDS_DATA, 0),
         "growth_target": growth,
         "share": share,
-        "no_share": growth is None and not user.is_leader and plan.revenue_target is not None,
+        "no_share": no_share,
+        "no_growth": no_growth,
         "gap": growth - amount if growth is not None and growth > amount else 0,
         "covered_pct": min(100, amount * 100 / growth) if growth else None,
         # Past 100 % the bar says little: how many times over the opportunity holds the target does.

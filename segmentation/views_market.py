@@ -60,7 +60,7 @@ from segmentation.selectors import (
     territory_tree,
 )
 from segmentation.services import territories as territory_services
-from segmentation.services.tam import DEFAULT_TAM_MODEL_NAME, tam_model_of
+from segmentation.services.tam import DEFAULT_TAM_MODEL_NAME, sam_tiers, tam_model_of
 
 
 class DesignForm(forms.Form):
@@ -527,7 +527,7 @@ PRIORITY_SORT = {
 }  # fmt: skip
 PRIORITY_LISTS = {
     PriorityList.RANKED: ("Ranked growth targets", "Acquire, Grow and Reactivate accounts that fit the ICP (tier in "
-                          "force A or B), ranked by ICP score, then $ potential."),
+                          "force {tiers}), ranked by ICP score, then $ potential."),
     PriorityList.KEEP: ("Retain and retire", "Accounts whose strategy is to retain or retire them: served apart, "
                         "largest potential first, not ranked among the growth targets."),
     PriorityList.NEEDS_DATA: ("Needs data", "Growth targets with too little known to rate them: find out what "
@@ -693,6 +693,8 @@ def my_territory(request: HttpRequest) -> HttpResponse:
     if listed == PriorityList.NEEDS_DATA and run is not None:
         _to_rate(run.icp, list(run.icp.criteria.all()), list(page.object_list))
     inputs = priority_inputs(plan) if plan and request.user.is_leader else None
+    # The ranked list holds the SAM's tiers of the model it was ranked with (A and B by default).
+    ranked_tiers = sam_tiers(run.tam_model) if run is not None and run.tam_model else ["A", "B"]
     return render(
         request,
         "segmentation/my_territory.html",
@@ -704,9 +706,11 @@ def my_territory(request: HttpRequest) -> HttpResponse:
             "rank_field": rank_field,
             "list": listed,
             "lists": [
-                (key, label, help_text, counts.get(key, 0)) for key, (label, help_text) in PRIORITY_LISTS.items()
+                (key, label, help_text.format(tiers=" or ".join(ranked_tiers)), counts.get(key, 0))
+                for key, (label, help_text) in PRIORITY_LISTS.items()
             ],
-            "list_help": PRIORITY_LISTS[listed][1],
+            "list_help": PRIORITY_LISTS[listed][1].format(tiers=" or ".join(ranked_tiers)),
+            "ranked_tiers": ranked_tiers,
             "strategies": dict(Strategy.choices),
             "territories": territories.order_by("level", "name"),
             "tiers": SCORE_TIERS,

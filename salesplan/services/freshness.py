@@ -20,6 +20,7 @@ the chain runs segmentation's work without importing it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -27,12 +28,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from salesplan.models import DerivedResult, InputVersion, JobRun, User
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 REFRESH_KIND = "refresh"
 _MAX_ROUNDS = 3  # a chain that still finds work after three passes leaves the rest to the next one
@@ -58,6 +61,8 @@ class DerivedStep:
     label: str
     order: int
     targets: Callable[[], list[DerivedTarget]]
+    # Whether a user may see the object of a result ("12" of "score:12"), read through the app's selectors.
+    visible_to: Callable[[User, str], bool] = lambda _user, _pk: False
 
 
 _STEPS: dict[str, DerivedStep] = {}
@@ -135,9 +140,10 @@ def derived_run(target: DerivedTarget, *, progress: Progress | None = None) -> A
     The inputs are read before the work starts: a change that lands while it runs leaves the result out of
     date, to be computed again. Its own version is bumped, so the results computed from it follow.
     """
-    inputs = input_versions(target.depends)
-    started = time.perf_counter()
-    result = target.run(progress or (lambda _p, _m: None))
+    with _computing(target.key):
+        inputs = input_versions(target.depends)
+        started = time.perf_counter()
+        result = target.run(progress or (lambda _p, _m: None))
     DerivedResult.objects.update_or_create(
         key=target.key,
         defaults={
@@ -149,6 +155,29 @@ def derived_run(target: DerivedTarget, *, progress: Progress | None = None) -> A
     )
     inputs_changed(target.key)
     return result
+
+
+@contextlib.contextmanager
+def _computing(key: str) -> Iterator[None]:
+    """One computation of a result at a time (the chain and a page's button may ask at once): on PostgreSQL
+    an advisory lock on its key, for the transaction when inside one, else for the session. (SQLite already
+    runs one writer at a time.)"""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    scoped = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        lock = "pg_advisory_xact_lock" if scoped else "pg_advisory_lock"
+        cursor.execute(f"SELECT {lock}(hashtext(%s))", [f"salesplan.derived:{key}"])
+    try:
+        yield
+    finally:
+        if not scoped:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"salesplan.derived:{key}"])
+            except DatabaseError:  # the connection is gone: so is its lock
+                logger.warning("Could not release the lock of %s", key)
 
 
 def _is_current(target: DerivedTarget, record: DerivedResult | None) -> bool:
@@ -184,29 +213,52 @@ def refresh_request(*, user: User | None = None) -> JobRun | None:
         return active
     if not derived_out_of_date():
         return None
-    job, _created = job_start(kind=REFRESH_KIND, started_by=user, dedupe_key=REFRESH_KIND)
+    # A short wait lets a burst of changes (a rep answering question after question) share one chain.
+    delay = 0 if user is not None else settings.REFRESH_DELAY_SECONDS
+    job, _created = job_start(kind=REFRESH_KIND, started_by=user, dedupe_key=REFRESH_KIND, countdown=delay)
     return job
 
 
 def refresh_run(*, job: JobRun | None = None) -> dict[str, Any]:
     """The chain job: each step in order, each out-of-date result of it recomputed, until all are current."""
+    from salesplan.services.jobs import JobError
+
     steps = derived_steps()
     done: list[str] = []
+    failed: dict[str, str] = {}  # key -> why: what reads a failed result waits for it, the rest goes on
     with refresh_paused():
         for _round in range(_MAX_ROUNDS):
             ran = False
             for index, step in enumerate(steps):
                 for target in step.targets():
+                    if target.key in failed or failed.keys() & set(target.depends):
+                        continue
                     if _is_current(target, DerivedResult.objects.filter(key=target.key).first()):
                         continue
                     progress = _step_progress(job, index=index, steps=len(steps), label=target.label)
                     progress(0, "starting")
-                    derived_run(target, progress=progress)
+                    try:
+                        derived_run(target, progress=progress)
+                    except Exception as exc:  # one result that cannot be computed must not stop the others
+                        logger.exception("Could not compute %s", target.key)
+                        failed[target.key] = f"{target.label}: {_reason(exc)}"
+                        continue
                     done.append(target.label)
                     ran = True
             if not ran:
                 break
+    if failed:
+        kept = f" The rest was brought up to date ({len(done)})." if done else ""
+        raise JobError(f"{' · '.join(failed.values())}. Its previous results stay as they were.{kept}")
     return {"results_brought_up_to_date": len(done), "what": "; ".join(done) or "nothing was out of date"}
+
+
+def _reason(exc: Exception) -> str:
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or type(exc).__name__
 
 
 def _step_progress(job: JobRun | None, *, index: int, steps: int, label: str) -> Progress:
@@ -291,6 +343,18 @@ def derived_freshness(key: str) -> Freshness | None:
         updating=updating,
         failed=failed,
     )
+
+
+def derived_freshness_for(user: User, key: str) -> Freshness | None:
+    """``derived_freshness`` of a result whose object the user may see (None otherwise, as if it did not
+    exist); every result at once only for a leader."""
+    if key == ALL_KEY:
+        return derived_freshness(key) if user.is_leader else None
+    name, _, pk = key.partition(":")
+    step = _STEPS.get(name)
+    if step is None or not pk.isdigit() or not step.visible_to(user, pk):
+        return None
+    return derived_freshness(key)
 
 
 def _chain_jobs(out_of_date: bool) -> tuple[JobRun | None, JobRun | None]:

@@ -91,12 +91,18 @@ def job_release_stale(*, dedupe_key: str | None = None) -> int:
 
 
 def job_start(
-    *, kind: str, started_by: User | None, params: dict[str, Any] | None = None, dedupe_key: str = ""
+    *,
+    kind: str,
+    started_by: User | None,
+    params: dict[str, Any] | None = None,
+    dedupe_key: str = "",
+    countdown: float = 0,
 ) -> tuple[JobRun, bool]:
     """Queue a job unless the same one is already queued or running; return (job, created).
 
     The task is sent only after the surrounding transaction commits, so a worker never looks for a
-    row that is not there yet.
+    row that is not there yet. ``countdown``: seconds before it may start (while it waits, the same
+    request returns it, so changes made meanwhile share one run).
     """
     spec = job_kind_get(kind)
     key = dedupe_key or kind
@@ -113,18 +119,20 @@ def job_start(
         except IntegrityError:
             # Another request queued the same job between our check and our insert.
             return JobRun.objects.get(dedupe_key=key, status__in=JobRun.ACTIVE), False
-        transaction.on_commit(lambda: _job_dispatch(task=spec.task, job_id=job.pk))
+        transaction.on_commit(lambda: _job_dispatch(task=spec.task, job_id=job.pk, countdown=countdown))
     return job, True
 
 
-def _job_dispatch(*, task: Task, job_id: int) -> None:
+def _job_dispatch(*, task: Task, job_id: int, countdown: float = 0) -> None:
     backend = settings.JOBS_BACKEND
     if backend == "celery":
-        task.apply_async(kwargs={"job_id": job_id})
-    elif backend == "sync":
+        task.apply_async(kwargs={"job_id": job_id}, countdown=countdown or None)
+    elif backend == "sync":  # tests: at once
         task.apply(kwargs={"job_id": job_id})
     else:
-        threading.Thread(target=_run_in_thread, args=(task, job_id), name=f"job-{job_id}", daemon=True).start()
+        runner = threading.Timer(countdown, _run_in_thread, args=(task, job_id))
+        runner.name, runner.daemon = f"job-{job_id}", True
+        runner.start()
 
 
 def _run_in_thread(task: Task, job_id: int) -> None:

@@ -42,12 +42,23 @@ def chain(monkeypatch):
 
         return DerivedTarget(key=key, label=f"Computing {key}", depends=depends, run=run)
 
+    def anyone(_user, _pk):
+        return True
+
     steps = {
         "first": DerivedStep(
-            name="first", label="First results", order=1, targets=lambda: [target("first:1", ("raw",))]
+            name="first",
+            label="First results",
+            order=1,
+            targets=lambda: [target("first:1", ("raw",))],
+            visible_to=anyone,
         ),
         "second": DerivedStep(
-            name="second", label="Second results", order=2, targets=lambda: [target("second:1", ("first:1",))]
+            name="second",
+            label="Second results",
+            order=2,
+            targets=lambda: [target("second:1", ("first:1",))],
+            visible_to=anyone,
         ),
     }
     monkeypatch.setattr(freshness, "_STEPS", steps)
@@ -218,3 +229,46 @@ def test_refresh_start_never_redirects_off_site(chain, client, org):
     response = client.post(reverse("refresh_start"), {"next": "https://evil.example.com/"})
     assert response.status_code == 302
     assert "evil" not in response["Location"]
+
+
+def test_a_failing_result_does_not_stop_the_others_and_what_reads_it_waits(chain, monkeypatch):
+    # A third result that reads nothing of the first: the chain computes it although the first fails.
+    third = chain["target"]("third:1", ("raw",))
+    steps = dict(freshness._STEPS)
+    steps["third"] = DerivedStep(name="third", label="Third", order=3, targets=lambda: [third])
+    monkeypatch.setattr(freshness, "_STEPS", steps)
+
+    def broken():
+        raise RuntimeError("no rules left")
+
+    chain["hooks"]["first:1"] = broken
+    from salesplan.services.jobs import JobError
+
+    with pytest.raises(JobError, match="Computing first:1: no rules left"):
+        refresh_run()
+    assert chain["calls"] == ["first:1", "third:1"]  # second reads first: it waits; third goes on
+    assert [t.key for t in derived_out_of_date()] == ["first:1", "second:1"]
+
+
+def test_the_chain_waits_a_moment_so_a_burst_of_changes_shares_it(
+    chain, settings, org, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    settings.JOBS_BACKEND = "celery"
+    settings.REFRESH_DELAY_SECONDS = 10
+    with (
+        mock.patch("salesplan.tasks.refresh_task.apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        first = refresh_request()
+        assert refresh_request() == first  # a second change while it waits: the same chain
+    assert send.call_count == 1
+    assert send.call_args.kwargs["countdown"] == 10
+    JobRun.objects.all().delete()
+    with (
+        mock.patch("salesplan.tasks.refresh_task.apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        refresh_request(user=org["leader"])  # the leader's button: at once
+    assert send.call_args.kwargs["countdown"] is None

@@ -129,7 +129,7 @@ def test_celery_backend_sends_the_task_after_commit(org, settings, monkeypatch, 
     settings.JOBS_BACKEND = "celery"
     sent = []
     spec = job_services.job_kind_get("demo_seed")
-    monkeypatch.setattr(spec.task, "apply_async", lambda kwargs: sent.append(kwargs))
+    monkeypatch.setattr(spec.task, "apply_async", lambda kwargs, countdown=None: sent.append(kwargs))
 
     with django_capture_on_commit_callbacks(execute=True):
         job, _ = job_start(kind="demo_seed", started_by=org["leader"])

@@ -8,13 +8,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import Account, Vertical
 from salesplan.models import StrategyPlan, User
 from salesplan.services.bulk import bulk_replace_scope
 from salesplan.services.freshness import derived_run, inputs_changed
-from segmentation.models import AccountAnswer, AccountScore, Criterion, IdealCustomerProfile, Tier, TierReview
+from segmentation.models import (
+    NEEDS_DATA,
+    AccountAnswer,
+    AccountScore,
+    Criterion,
+    IdealCustomerProfile,
+    Tier,
+    TierReview,
+)
 from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, score_one, score_sql
 from segmentation.services.refresh import (
     ANSWERS_INPUT,
@@ -251,6 +260,11 @@ def icp_score_all(icp: IdealCustomerProfile, *, progress: Callable[[int, str], N
             params=params,
             stamp={"scored_at": now},
         )
+        # An answer a rep gave while the scores were computed is newer than what was just written over the
+        # score it moved: those few accounts are scored again, as the answer did.
+        for account in Account.objects.filter(icp_answers__answered_at__gte=now).distinct():
+            icp_score_account(icp, account)
+        tier_confirmations_lapse(icp)
         IdealCustomerProfile.objects.filter(pk=icp.pk).update(scored_at=now, scored_count=count)
         if postgres:
             cursor.execute(f"ANALYZE {table}")  # a million rows moved: the planner must know
@@ -288,7 +302,21 @@ def icp_score_account(icp: IdealCustomerProfile, account: Account) -> AccountSco
             "scored_at": timezone.now(),
         },
     )
+    tier_confirmations_lapse(icp, account_ids=[account.pk])
     return score
+
+
+def tier_confirmations_lapse(icp: IdealCustomerProfile, *, account_ids: list[int] | None = None) -> int:
+    """A manager's confirmation stands for the tier confirmed: once an account scores another tier (new
+    answers, new data), the confirmation is no longer in force and the computed tier is; an override stays
+    (the manager chose that tier whatever the score). One UPDATE over the plan's few reviews."""
+    moved = AccountScore.objects.filter(icp=icp, account_id=OuterRef("account_id")).exclude(
+        tier=OuterRef("computed_tier")
+    )
+    reviews = TierReview.objects.filter(plan_id=icp.plan_id, current=True, action=TierReview.Action.CONFIRM)
+    if account_ids is not None:
+        reviews = reviews.filter(account_id__in=account_ids)
+    return reviews.filter(Exists(moved)).update(current=False)
 
 
 @transaction.atomic
@@ -335,6 +363,11 @@ def tier_review(
     else:
         if not computed_tier:
             raise ValidationError("This account has no score yet, so there is no tier to confirm.")
+        if computed_tier == NEEDS_DATA:
+            raise ValidationError(
+                "“Needs data” is not a tier to confirm: too little is known to rate it. Answer its questions, "
+                "or override it with the tier you know it deserves and say why."
+            )
         action, tier = TierReview.Action.CONFIRM, computed_tier
     # The account's row is locked for the swap, so two reviews at once still leave one current.
     Account.objects.select_for_update().filter(pk=account.pk).first()

@@ -19,7 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.selectors import ACCOUNTS_INPUT, STRATEGIES_INPUT
-from salesplan.models import StrategyPlan, TerritoryDesign
+from salesplan.models import StrategyPlan, TerritoryDesign, User
 from salesplan.services.freshness import DerivedStep, DerivedTarget
 from segmentation.models import IdealCustomerProfile, TamModel
 
@@ -126,8 +126,11 @@ def _score_targets() -> list[DerivedTarget]:
 
 def _place_targets() -> list[DerivedTarget]:
     designs = (
-        TerritoryDesign.objects.filter(plan__in=[p.pk for p in _current_plans()], applied_at__isnull=False)
+        TerritoryDesign.objects.filter(
+            plan__in=[p.pk for p in _current_plans()], applied_at__isnull=False, rules__isnull=False
+        )
         .exclude(status=TerritoryDesign.Status.RETIRED)
+        .distinct()
         .order_by("pk")
     )
     return [place_target(design) for design in designs]
@@ -148,9 +151,29 @@ def _summary_targets() -> list[DerivedTarget]:
     return [summary_target(icp) for icp in _published_profiles(scored=True)]
 
 
+def _profile_visible(user: User, pk: str) -> bool:
+    from segmentation.selectors import icps_visible_to
+
+    return icps_visible_to(user).filter(pk=pk).exists()
+
+
+def _design_visible(user: User, pk: str) -> bool:
+    from salesplan.selectors import territory_designs_visible_to
+
+    return territory_designs_visible_to(user).filter(pk=pk).exists()
+
+
+def _plan_visible(user: User, pk: str) -> bool:
+    from salesplan.selectors import plans_visible_to
+
+    return plans_visible_to(user).filter(pk=pk).exists()
+
+
 STEPS = [
-    DerivedStep(name="score", label="Scores", order=10, targets=_score_targets),
-    DerivedStep(name="place", label="Territory placement", order=20, targets=_place_targets),
-    DerivedStep(name="rank", label="Priorities", order=30, targets=_rank_targets),
-    DerivedStep(name="summary", label="Figures", order=40, targets=_summary_targets),
+    DerivedStep(name="score", label="Scores", order=10, targets=_score_targets, visible_to=_profile_visible),
+    DerivedStep(
+        name="place", label="Territory placement", order=20, targets=_place_targets, visible_to=_design_visible
+    ),
+    DerivedStep(name="rank", label="Priorities", order=30, targets=_rank_targets, visible_to=_plan_visible),
+    DerivedStep(name="summary", label="Figures", order=40, targets=_summary_targets, visible_to=_profile_visible),
 ]

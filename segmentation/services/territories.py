@@ -76,8 +76,12 @@ def rule_create(
     return rule
 
 
-def rule_delete(*, design: TerritoryDesign, rule_id: int) -> bool:
-    """Remove one rule of the design (False if it has no such rule)."""
+def rule_delete(*, design: TerritoryDesign, rule_id: int | None) -> bool:
+    """Remove one rule of the design (False if it has no such rule). A design that has placed its accounts
+    keeps at least one rule: without any, it could not place them again."""
+    rules = design.rules.all()
+    if design.applied_at is not None and rules.exclude(pk=rule_id).count() == 0 and rules.filter(pk=rule_id):
+        raise ValidationError("This is the design's last rule: add the rule that replaces it before removing it.")
     deleted, _ = design.rules.filter(pk=rule_id).delete()
     if deleted:
         inputs_changed(design_input(design.pk))

@@ -95,11 +95,11 @@ def test_manager_overrides_a_tier_with_a_reason(page, scored):
     _sign_in(page, "manager1", scored["password"])
     row = _find_row(page)
     row.get_by_label("Tier for Browser Test Co").select_option("C")
-    row.get_by_role("button", name="Confirm").click()
+    row.get_by_role("button", name="Set").click()
     expect(row).to_contain_text("Say why the tier is overridden")  # no reason: refused, nothing saved
 
     row.get_by_label("Reason for Browser Test Co").fill("Parent company buys centrally")
-    row.get_by_role("button", name="Confirm").click()
+    row.get_by_role("button", name="Set").click()
     row = page.locator("tr", has_text="Browser Test Co")
     expect(row.locator(".tier-badge")).to_have_text(["Needs data", "C"])  # computed: needs data; in force: C
     expect(row).to_contain_text("overridden to C: Parent company buys centrally")

@@ -261,3 +261,38 @@ def test_an_opportunity_past_the_target_says_how_many_times_over_it_holds_it(mar
     page = client.get(reverse("icp_matrix", args=[icp.pk])).content.decode()
     assert "10.7×" in page
     assert "growth target, in focus $ opportunity" in page
+
+
+def test_a_plan_without_prior_year_revenue_asks_for_it_rather_than_blaming_the_territories(market, org, client):
+    from segmentation.selectors import focus_and_gap, icp_summary
+
+    icp = market["icp"]
+    icp.plan.prior_year_revenue = None
+    icp.plan.save(update_fields=["prior_year_revenue"])
+    icp_score_all(icp)
+    focus = focus_and_gap(org["manager_b"], icp, icp_summary(org["manager_b"], icp))
+    assert (focus["growth_target"], focus["no_share"], focus["covered_pct"]) == (None, False, None)
+    client.force_login(org["manager_b"])
+    page = client.get(reverse("icp_matrix", args=[icp.pk])).content.decode()
+    assert "Set the plan's prior-year revenue and target" in page
+    assert "no territory design" not in page
+
+
+@pytest.mark.parametrize("target_delta", [0, -1_000_000])
+def test_a_target_that_asks_for_no_growth_draws_no_bar_and_no_gap(market, org, client, target_delta):
+    from segmentation.selectors import focus_and_gap, icp_summary
+
+    icp = market["icp"]
+    plan = icp.plan
+    plan.revenue_target = plan.prior_year_revenue + target_delta
+    plan.save(update_fields=["revenue_target"])
+    icp_score_all(icp)
+    for user in (org["leader"], org["manager_b"]):
+        focus = focus_and_gap(user, icp, icp_summary(user, icp))
+        assert focus["no_growth"] is True
+        assert (focus["growth_target"], focus["gap"], focus["covered_pct"], focus["no_share"]) == (None, 0, None, False)
+        client.force_login(user)
+        page = client.get(reverse("icp_matrix", args=[icp.pk])).content.decode()
+        assert 'id="no-growth"' in page
+        assert 'role="progressbar"' not in page
+        assert 'id="gap-options"' not in page

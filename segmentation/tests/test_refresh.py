@@ -222,3 +222,33 @@ def test_pages_say_as_of_and_when_results_are_being_brought_up_to_date(market, c
     body = client.get(reverse("territory_design_detail", args=[market["design"].pk])).content.decode()
     assert 'data-freshness="place:' in body
     assert 'data-state="updating"' in body
+
+
+def test_the_as_of_line_of_something_a_user_cannot_see_is_a_404(market, client, org):
+    # A draft profile of a draft plan: the leader's work in progress, which a rep never sees.
+    draft_plan = PlanFactory(
+        status="draft",
+        fiscal_year_start=market["plan"].fiscal_year_start,
+        fiscal_year_end=market["plan"].fiscal_year_end,
+    )
+    draft = icp_create(plan=draft_plan, user=org["leader"], name="Next year", criteria=CRITERIA)
+    client.force_login(org["rep_a1"])
+    assert client.get(reverse("freshness", args=[f"score:{market['icp'].pk}"])).status_code == 286  # seen
+    assert client.get(reverse("freshness", args=[f"rank:{market['plan'].pk}"])).status_code == 286
+    for key in (f"score:{draft.pk}", f"rank:{draft_plan.pk}", "all", "score:x", "nothing:1"):
+        assert client.get(reverse("freshness", args=[key])).status_code == 404, key
+    client.force_login(org["leader"])
+    assert client.get(reverse("freshness", args=["all"])).status_code == 286
+
+
+def test_a_design_cannot_lose_its_last_rule_once_it_has_placed_accounts(market):
+    from django.core.exceptions import ValidationError
+
+    from segmentation.services.territories import rule_delete
+
+    design = market["design"]
+    first, last = list(design.rules.order_by("position"))
+    assert rule_delete(design=design, rule_id=first.pk)
+    with pytest.raises(ValidationError, match="last rule"):
+        rule_delete(design=design, rule_id=last.pk)
+    assert design.rules.count() == 1

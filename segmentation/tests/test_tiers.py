@@ -55,6 +55,8 @@ def reviewed(org):
         if rng.random() < 0.33:
             for _ in range(rng.randint(1, 3)):
                 tier = rng.choice(["", "A", "B", "C", "D"])
+                if computed[account.pk] == "N":
+                    tier = tier or "C"  # "Needs data" is set to a tier, never confirmed
                 tier_review(account=account, plan=rng.choice([plan, plan, other_plan]), reviewer=org["manager_a"],
                             computed_tier=computed[account.pk], tier=tier, reason="Because")  # fmt: skip
     return {"icp": icp, "plan": plan, "computed": computed}
@@ -147,3 +149,69 @@ def test_a_needs_data_account_leaves_matches_the_icp_to_the_rep(org):
     assert AccountScore.objects.get(account=account).tier == "N"
     answers = {q.key: q for q in qualification(account, user=org["rep_a1"], plan=plan)["questions"]}
     assert (answers["matches-icp"].answer, answers["matches-icp"].source) == (None, "")
+
+
+QUESTIONED = [
+    {"key": "rev", "name": "Revenue", "kind": "range", "field": "annual_revenue", "min_value": 10**7, "weight": 6},
+    {"key": "budget", "name": "Budget", "kind": "question", "question": "Budget confirmed?", "weight": 4},
+]
+
+
+def test_a_confirmation_lapses_when_the_account_scores_another_tier_an_override_stays(org):
+    from segmentation.services.icp import answer_set
+
+    plan = PlanFactory()
+    icp = icp_create(plan=plan, user=None, name="ICP", criteria=QUESTIONED)
+    confirmed = AccountFactory(annual_revenue=10**8)  # revenue matches (6), the budget unknown counts half (2)
+    overridden = AccountFactory(annual_revenue=10**8)
+    icp_score_all(icp)
+    tier = AccountScore.objects.get(icp=icp, account=confirmed).tier
+    assert tier == "A"  # (6 + 2) / 10 = 80 with 60 % known: A (75+)
+    tier_review(account=confirmed, plan=plan, reviewer=org["manager_a"], computed_tier="A")
+    tier_review(account=overridden, plan=plan, reviewer=org["manager_a"], computed_tier="A", tier="C", reason="No")
+
+    # A "no" to the budget: (6 + 0) / 10 = 60, tier B. The manager confirmed A, not B: the score now stands.
+    answer_set(account=confirmed, key="budget", answer="no", user=org["rep_a1"])
+    answer_set(account=overridden, key="budget", answer="no", user=org["rep_a1"])
+    assert effective_tier_of(plan_id=plan.pk, account_id=confirmed.pk, computed="B")[0] == "B"
+    assert effective_tier_of(plan_id=plan.pk, account_id=overridden.pk, computed="B")[0] == "C"
+    assert TierReview.objects.get(account=confirmed).current is False  # kept in the history
+
+
+def test_needs_data_cannot_be_confirmed_only_set_to_a_tier(org):
+    from django.core.exceptions import ValidationError
+
+    plan = PlanFactory()
+    icp = icp_create(plan=plan, user=None, name="ICP", criteria=QUESTIONED)
+    account = AccountFactory(annual_revenue=None)
+    icp_score_all(icp)
+    assert AccountScore.objects.get(icp=icp, account=account).tier == "N"
+    with pytest.raises(ValidationError, match="not a tier to confirm"):
+        tier_review(account=account, plan=plan, reviewer=org["manager_a"], computed_tier="N")
+    review = tier_review(
+        account=account, plan=plan, reviewer=org["manager_a"], computed_tier="N", tier="C", reason="Tiny"
+    )
+    assert (review.action, review.tier) == ("override", "C")
+
+
+def test_an_answer_given_while_every_account_is_scored_is_not_overwritten(org, monkeypatch):
+    from segmentation.models import AccountAnswer
+    from segmentation.services import icp as icp_services
+
+    plan = PlanFactory()
+    icp = icp_create(plan=plan, user=None, name="ICP", criteria=QUESTIONED)
+    account = AccountFactory(annual_revenue=10**8)
+    icp_score_all(icp)
+    real = icp_services.bulk_replace_scope
+
+    def answered_meanwhile(**kwargs):
+        # The scores were computed before the rep's answer landed; then the rep answered "yes" (and
+        # answer_set scored the account), and the big write put the stale score back over it.
+        count = real(**kwargs)
+        AccountAnswer.objects.create(account=account, key="budget", answer="yes", answered_by=org["rep_a1"])
+        return count
+
+    monkeypatch.setattr(icp_services, "bulk_replace_scope", answered_meanwhile)
+    icp_score_all(icp)
+    score = AccountScore.objects.get(icp=icp, account=account)
+    assert (score.score, score.tier) == (100, "A")  # (6 + 4) / 10: the answer counts

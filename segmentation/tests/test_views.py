@@ -218,3 +218,12 @@ def test_matrix_tier_filter_reads_the_tier_in_force_and_lists_rated_accounts_fir
 
 def _names(response) -> list[str]:
     return [r["account"].name for r in response.context["rows"]]
+
+
+def test_answering_goes_back_only_to_a_page_of_this_site(client, org, world):
+    client.force_login(org["rep_a1"])
+    url = reverse("icp_answer", args=[world["icp"].pk, world["mine"].pk])
+    away = client.post(url, {"key": "budget", "answer": "no", "next": "https://evil.example.com/"})
+    assert away["Location"] == reverse("account_detail", args=[world["mine"].pk])
+    back = client.post(url, {"key": "budget", "answer": "yes", "next": "/segmentation/matrix/?tier=A"})
+    assert back["Location"] == "/segmentation/matrix/?tier=A"
