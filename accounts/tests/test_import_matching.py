@@ -129,6 +129,83 @@ def test_the_agreeing_account_wins_over_a_namesake_elsewhere(run):
     assert not PossibleDuplicate.objects.exists()
 
 
+# --- A row whose place fits namesakes in several places ----------------------------------------------
+
+
+def test_a_row_without_a_place_is_not_given_one_of_two_namesakes_on_a_guess(run, org):
+    denver = AccountFactory(name="Orion", domain="", city="Denver", state="CO", employees=9)
+    boston = AccountFactory(name="Orion Inc.", domain="", city="Boston", state="MA", employees=40)
+    before = _snapshot()
+
+    account_import = run("Company,City,State,Employees\nOrion,,,12\n")
+
+    assert (account_import.created, account_import.updated, account_import.duplicates) == (1, 0, 0)
+    assert _snapshot()[: len(before)] == before  # neither namesake is updated
+    new = Account.objects.get(source=account_import.source_label)
+    assert (new.name, new.city, new.state, new.employees) == ("Orion", "", "", 12)
+    why = "not enough of a place to tell which of 2 accounts of this name it is"
+    assert sorted(_pairs(account_import)) == [(2, "Orion", "Orion", None, why), (2, "Orion", "Orion Inc.", None, why)]
+    assert {d.existing_id for d in PossibleDuplicate.objects.all()} == {denver.pk, boston.pk}
+    warnings = ImportIssue.objects.filter(account_import=account_import, kind="warning")
+    assert {w.reason.split(" (")[0] for w in warnings} == {
+        "may be the same company as “Orion”",
+        "may be the same company as “Orion Inc.”",
+    }
+    assert "2 possible duplicates to review" in account_import.message
+
+    # The person says which one it is; the other pair goes with the new record.
+    answer = PossibleDuplicate.objects.get(existing=boston)
+    possible_duplicate_resolve(duplicate=answer, same=True, user=org["leader"])
+    boston.refresh_from_db()
+    assert boston.employees == 12
+    assert Account.objects.filter(pk=denver.pk).values().get() == before[0]
+    assert list(PossibleDuplicate.objects.values_list("existing_id", "status")) == [(boston.pk, "same")]
+
+
+def test_a_row_without_a_place_and_a_single_namesake_matches_it_as_before(run):
+    orion = AccountFactory(name="Orion", domain="", city="Denver", state="CO", employees=9)
+
+    account_import = run("Company,City,State,Employees\nOrion,,,12\n")
+
+    assert (account_import.created, account_import.updated) == (0, 1)
+    assert not PossibleDuplicate.objects.exists()
+    orion.refresh_from_db()
+    assert (orion.employees, orion.city, orion.state) == (12, "Denver", "CO")
+
+
+@pytest.mark.parametrize(
+    ("namesakes", "row_place", "outcome"),
+    [
+        # Both are in Massachusetts: a row with the state alone fits both.
+        ([("Boston", "MA"), ("Bedford", "MA")], ("", "MA"), "possible duplicate"),
+        # A city without a state fits Springfield, Massachusetts and Springfield, Illinois.
+        ([("Springfield", "MA"), ("Springfield", "IL")], ("Springfield", ""), "possible duplicate"),
+        # A namesake without a place is in no other place (it may be the one in Boston): no choice to make.
+        ([("Boston", "MA"), ("", "")], ("", ""), "matches the first"),
+        # The state settles it: the account in Boston, not the one in California.
+        ([("Boston", "MA"), ("San Jose", "CA")], ("", "MA"), "matches the first"),
+        # Two namesakes in one place (already twice in the accounts) are no choice between places.
+        ([("Boston", "MA"), ("boston", "MA")], ("", ""), "matches the first"),
+        # The full place fits only one of two.
+        ([("Boston", "MA"), ("Bedford", "MA")], ("Boston", "MA"), "matches the first"),
+    ],
+)
+def test_a_row_fitting_namesakes_in_different_places_is_a_possible_duplicate(run, namesakes, row_place, outcome):
+    accounts = [AccountFactory(name="Beacon Labs", domain="", city=c, state=st, employees=1) for c, st in namesakes]
+    before = _snapshot()
+
+    account_import = run(f"Company,City,State,Employees\nBeacon Labs,{row_place[0]},{row_place[1]},77\n")
+
+    if outcome == "possible duplicate":
+        assert (account_import.created, account_import.updated) == (1, 0)
+        assert _snapshot()[: len(before)] == before
+        assert {d.existing_id for d in PossibleDuplicate.objects.all()} == {a.pk for a in accounts}
+    else:
+        assert (account_import.created, account_import.updated) == (0, 1)
+        assert not PossibleDuplicate.objects.exists()
+        assert [a.employees for a in Account.objects.order_by("pk")] == [77, 1]
+
+
 # --- Duplicates inside one file --------------------------------------------------------------------
 
 
