@@ -84,9 +84,11 @@ class ImportCounts:
     rejected: int = 0
     duplicates: int = 0
     possible_duplicates: int = 0
+    territory_moves: int | None = None  # updated accounts the published design moves (None: not judged)
 
 
 Progress = Callable[[int, str], None]
+AfterMerge = Callable[[ImportCounts], None]
 
 
 def active_user_keys(*, value: str = "username") -> dict[str, object]:
@@ -107,11 +109,22 @@ def active_user_keys(*, value: str = "username") -> dict[str, object]:
 class ImportPipeline:
     """Runs one AccountImport through the stages above on the default database connection."""
 
-    def __init__(self, account_import: AccountImport, *, path: Path, info: FileInfo, progress: Progress) -> None:
+    def __init__(
+        self,
+        account_import: AccountImport,
+        *,
+        path: Path,
+        info: FileInfo,
+        progress: Progress,
+        after_merge: AfterMerge | None = None,
+    ) -> None:
         self.imp = account_import
         self.path = path
         self.info = info
         self.progress = progress
+        # What must commit with the merge or not at all (the records the report and undo read of it), run
+        # inside the merge's transaction with its counts; not on a dry run.
+        self.after_merge = after_merge
         self.postgres = connection.vendor == "postgresql"
         self.decimal = account_import.mapping.get("decimal") or "."
         self.sql = rules_for(connection.vendor, decimal=self.decimal)
@@ -749,6 +762,8 @@ class ImportPipeline:
                 counts.updated += linked
                 counts.unchanged -= linked
             counts.possible_duplicates = self._possible_duplicates_record(created_after)
+            if self.after_merge is not None and not dry_run:
+                self.after_merge(counts)
             if dry_run:
                 transaction.set_rollback(True)  # every count is real; nothing is kept
         return counts
@@ -917,7 +932,7 @@ class ImportPipeline:
             self.progress(75, f"Saving {total - rejected - counts.duplicates:,} accounts")
             merged = self.merge(dry_run=dry_run)
             counts.created, counts.updated, counts.unchanged = merged.created, merged.updated, merged.unchanged
-            counts.possible_duplicates = merged.possible_duplicates
+            counts.possible_duplicates, counts.territory_moves = merged.possible_duplicates, merged.territory_moves
             return counts
         finally:
             self._drop()

@@ -381,6 +381,44 @@ def test_the_report_counts_accounts_whose_territory_changes_without_moving_them(
     assert "Stayer" not in changes
 
 
+def test_a_failure_judging_the_moves_leaves_nothing_of_the_import(
+    published, org, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The territory moves and the change counts commit with the merge: a failure after the moves were written
+    takes the merge back with them, and the import says that nothing was imported."""
+    from accounts.models import ImportLedger
+    from accounts.services import imports
+
+    AccountFactory(name="Mover", domain="mover.com", state="NY")
+    published["apply"](published["design"])
+    published["publish"](published["design"])
+    before = _snapshot()
+    judge, judged = imports.import_territory_moves_record, []
+
+    def judge_then_fail(*, account_import: AccountImport) -> None:
+        judged.append(judge(account_import=account_import))
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(imports, "import_territory_moves_record", judge_then_fail)
+    data = b"Company,Website,State\nMover,mover.com,CA\nNew Co,new.example.com,CA\n"
+    account_import = account_import_create(file=ContentFile(data, name="m.csv"), name="m.csv", user=org["leader"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = account_import_start(
+            account_import=account_import, mapping=account_import.mapping, mode="all", user=org["leader"]
+        )
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert judged == [1]  # the move was written, then the failure came
+    assert _snapshot() == before
+    assert not ImportChange.objects.filter(account_import=account_import).exists()
+    assert not ImportLedger.objects.filter(account_import=account_import).exists()
+    account_import.refresh_from_db()
+    assert account_import.status == "failed"
+    assert "connection lost" in account_import.message
+    assert "Nothing was imported" in account_import.message
+
+
 # --- Resolving possible duplicates ----------------------------------------------------------------
 
 
@@ -444,6 +482,25 @@ def test_a_new_record_with_work_on_it_is_not_merged_away(pair, org):
     assert _snapshot() == before
     duplicate.refresh_from_db()
     assert duplicate.status == "open"
+
+
+def test_a_failure_judging_the_moves_of_a_merge_leaves_the_pair_open(pair, org, monkeypatch):
+    from accounts.services import import_review
+
+    duplicate, _existing = pair
+    before = _snapshot()
+
+    def fail(**kwargs: object) -> None:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(import_review, "import_territory_moves_record", fail)
+    with pytest.raises(RuntimeError):
+        possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+
+    assert _snapshot() == before
+    duplicate.refresh_from_db()
+    assert duplicate.status == "open"
+    assert not ImportChange.objects.filter(account_import=duplicate.account_import).exists()
 
 
 def test_the_counts_of_changed_fields_and_moves_match_a_computation_from_the_accounts(run, published):
