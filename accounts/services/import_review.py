@@ -128,6 +128,24 @@ def possible_duplicate_resolve(*, duplicate: PossibleDuplicate, same: bool, user
     return duplicate
 
 
+def _later_edits_kept(*, import_id: int, account_id: int) -> None:
+    """The import changed the account, and someone changed it again since (a person's edit): before the merge
+    writes over both, each field that later change set becomes the record's "before" value. Undoing the
+    import then gives the account its values from before the import, with those edits kept, instead of
+    taking the edits back with the import."""
+    edited = " IS DISTINCT FROM " if connection.vendor == "postgresql" else " IS NOT "
+    assignments = ", ".join(
+        f"before_{f} = CASE WHEN a.{f}{edited}{CHANGE}.after_{f} THEN a.{f} ELSE {CHANGE}.before_{f} END"
+        for f in TRACKED_FIELDS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CHANGE} SET {assignments} FROM {ACCOUNT} a WHERE {CHANGE}.account_import_id = %s "
+            f"AND {CHANGE}.account_id = a.id AND a.id = %s AND a.updated_at <> {CHANGE}.written_at",
+            [import_id, account_id],
+        )
+
+
 def _merge_into_existing(duplicate: PossibleDuplicate, now: object) -> None:
     new_id, existing_id, import_id = duplicate.account_id, duplicate.existing_id, duplicate.account_import_id
     locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[new_id, existing_id])}
@@ -146,6 +164,7 @@ def _merge_into_existing(duplicate: PossibleDuplicate, now: object) -> None:
             f"“{new.name}” already has {' and '.join(work)}; merging would lose it. Move it to “{existing.name}” "
             "by hand first, or answer “two companies”."
         )
+    _later_edits_kept(import_id=import_id, account_id=existing.pk)
     account_changes_snapshot(
         import_id=import_id,
         written_at=now,

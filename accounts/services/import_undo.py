@@ -5,7 +5,9 @@ in one transaction, as a job; what something newer touched stays as it is, and i
 
 * its values changed after the import wrote them — a person's edit, a later import, a merge — seen as
   ``updated_at`` no longer being the moment the import (or the merge of one of its possible duplicates)
-  wrote it; undoing a later import first puts that moment back, so imports undo in reverse order;
+  wrote it; undoing a later import first puts that moment back, so imports undo in reverse order (a
+  merge into an account edited since the import takes those edits into the values an undo returns to:
+  see import_review._later_edits_kept);
 * people recorded work on it (accounts.dependents): on a created account any (deleting it would delete
   the work); on a changed account any written after the import (rewinding it would pull the data from
   under a decision taken on it);

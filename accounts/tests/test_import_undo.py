@@ -254,6 +254,46 @@ def test_a_merged_possible_duplicate_is_undone_with_the_import(world, imported, 
     assert not PossibleDuplicate.objects.exists()
 
 
+def test_undoing_a_merge_into_an_account_edited_by_hand_gives_back_the_edited_account(world, imported, undo, org):
+    orion = world["orion"]
+    orion.employees, orion.industry, orion.owner, orion.lifecycle = 12, "Robotics", org["rep_a1"], "customer"
+    orion.save()  # edited by hand before the import
+    before_import = Account.objects.filter(pk=orion.pk).values().get()
+    account_import = imported()  # "Orion" in Boston: a possible duplicate of the Denver account
+    duplicate = PossibleDuplicate.objects.get(account_import=account_import, existing=orion)
+
+    possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+    assert Account.objects.get(pk=orion.pk).city == "Boston"
+    job = undo(account_import)
+
+    assert job.result["accounts_restored"] == 2
+    assert Account.objects.filter(pk=orion.pk).values().get() == before_import
+
+
+def test_an_edit_between_the_import_and_a_merge_survives_the_undo(world, imported, undo, org):
+    granite = world["granite"]
+    before_import = Account.objects.filter(pk=granite.pk).values().get()
+    # Row 2 updates Granite Co (its domain); row 3, without a domain and in another state, may be it too.
+    account_import = imported(
+        "Company,Website,Employees,City,State\nGranite Co,granite.com,55,Dallas,TX\nGranite Co,,,Tulsa,OK\n",
+        "g.csv",
+    )
+    granite.refresh_from_db()
+    assert (granite.employees, granite.city) == (55, "Dallas")
+    granite.annual_revenue, granite.city = 9_000_000, "Houston"
+    granite.save()  # a person corrects the account after the import
+    duplicate = PossibleDuplicate.objects.get(account_import=account_import)
+
+    possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+    assert (Account.objects.get(pk=granite.pk).city, Account.objects.get(pk=granite.pk).state) == ("Tulsa", "OK")
+    job = undo(account_import)
+
+    assert job.result == {"accounts_deleted": 0, "accounts_restored": 1, "accounts_kept": 0}
+    # What the import and the merge wrote goes; the person's edits stay.
+    expected = {**before_import, "annual_revenue": 9_000_000, "city": "Houston"}
+    assert Account.objects.filter(pk=granite.pk).values().get() == expected
+
+
 def test_an_undo_is_all_or_nothing(imported, undo, monkeypatch, world):
     from accounts.services import import_undo
 
