@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from accounts.models import Account, AccountImport, ImportChange, ImportIssue, PossibleDuplicate
+from accounts.models import Account, AccountImport, ImportChange, ImportIssue, ImportLedger, PossibleDuplicate
 from accounts.selectors import accounts_data_version
 from accounts.services.import_review import possible_duplicate_resolve
 from accounts.services.imports import account_import_create, account_import_start
@@ -386,7 +386,6 @@ def test_a_failure_judging_the_moves_leaves_nothing_of_the_import(
 ):
     """The territory moves and the change counts commit with the merge: a failure after the moves were written
     takes the merge back with them, and the import says that nothing was imported."""
-    from accounts.models import ImportLedger
     from accounts.services import imports
 
     AccountFactory(name="Mover", domain="mover.com", state="NY")
@@ -501,6 +500,40 @@ def test_a_failure_judging_the_moves_of_a_merge_leaves_the_pair_open(pair, org, 
     duplicate.refresh_from_db()
     assert duplicate.status == "open"
     assert not ImportChange.objects.filter(account_import=duplicate.account_import).exists()
+
+
+def test_after_merges_the_report_counts_match_the_changes_they_left(run, published, org):
+    """Each "same company" moves the report's counts by the records it rewrote; they must end where counting
+    every change afresh ends: per field, in all, and the territory moves."""
+    granite = AccountFactory(name="Granite Co", domain="granite.com", city="Buffalo", state="NY", employees=40)
+    spire = AccountFactory(name="Spire Corporation", domain="", city="Bedford", state="MA")
+    AccountFactory(name="Daughter Co", domain="daughter.com", city="Albany", state="NY", parent=spire)
+    AccountFactory(name="Orion", domain="", city="Denver", state="CO", employees=9)
+    published["apply"](published["design"])
+    published["publish"](published["design"])
+    account_import = run(
+        "Company,Website,City,State,Employees,Parent domain\n"
+        "Granite Co,granite.com,Albany,NY,45,\n"  # updated; stays in the Northeast
+        "Granite Co,,San Jose,CA,,\n"  # may be Granite Co: merged, it moves it West
+        "Spire,spire.io,Boston,MA,,\n"  # may be Spire Corporation
+        "Daughter Co,daughter.com,,,,spire.io\n"  # its parent becomes the new Spire; merged, Spire Corporation again
+        "Orion,,Boston,MA,7,\n"  # may be Orion (Denver)
+    )
+    assert account_import.ledger.change_counts["fields"] == {"website": 2, "city": 1, "employees": 1, "parent_id": 1}
+
+    for duplicate in PossibleDuplicate.objects.filter(account_import=account_import).order_by("row"):
+        possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+
+    changes = list(ImportChange.objects.filter(account_import=account_import))
+    per_field: dict[str, int] = {}
+    for change in changes:
+        for column, _before, _after in change.changed_fields():
+            per_field[column] = per_field.get(column, 0) + 1
+    ledger = ImportLedger.objects.get(account_import=account_import)
+    assert ledger.change_counts == {"total": len(changes), "fields": per_field}
+    assert "parent_id" not in per_field  # Daughter Co's parent is Spire Corporation again, as before the import
+    assert ledger.territory_moves == sum(c.territory_moves for c in changes) == 1
+    assert {c.account_id for c in changes if c.territory_moves} == {granite.pk}
 
 
 def test_the_counts_of_changed_fields_and_moves_match_a_computation_from_the_accounts(run, published):

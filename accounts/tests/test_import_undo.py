@@ -375,6 +375,62 @@ def test_one_click_undoes_and_the_page_says_so(imported, client, org, django_cap
     assert "Undone" in imports
 
 
+def test_the_report_and_the_undo_panel_read_as_many_queries_for_50_changes_as_for_5(
+    world, imported, client, org, django_capture_on_commit_callbacks
+):
+    """The pages read counts (the report's recorded ones, one GROUP BY of what the undo keeps) and a bounded
+    first few, never a query per change: so 50 changes, half of them edited since and a later import over
+    some, take the queries 5 do."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org["leader"])
+
+    def pages(n: int, tag: str) -> dict[str, int]:
+        for i in range(n):
+            AccountFactory(name=f"{tag} {i}", domain=f"{tag.lower()}{i}.com", employees=1)
+            AccountFactory(name=f"{tag} twin {i}", domain="", city="Bedford", state="MA")
+        rows = "".join(f"{tag} {i},{tag.lower()}{i}.com,,{i + 2},,,,\n" for i in range(n))
+        rows += "".join(f"{tag} twin {i},,,,Boston,MA,,\n" for i in range(n))
+        rows += "".join(f"{tag} new {i},{tag.lower()}-new{i}.com,,,,,,\n" for i in range(n))
+        account_import = imported(FILE.split("\n")[0] + "\n" + rows, f"{tag}.csv")
+        for account in Account.objects.filter(name__startswith=f"{tag} ", domain__endswith=".com")[: n // 2]:
+            account.city = "Elsewhere"
+            account.save()
+        later = "".join(f"{tag} {i},{tag.lower()}{i}.com,,{i + 900},,,,\n" for i in range(n // 2, n))
+        imported(FILE.split("\n")[0] + "\n" + later, f"{tag}-later.csv")
+        urls = {
+            "report": account_import.get_absolute_url(),
+            "undo panel": f"/accounts/imports/{account_import.pk}/undo/panel/",
+            "changes": f"/accounts/imports/{account_import.pk}/changes/",
+        }
+        panel = client.get(urls["undo panel"]).content.decode()  # (also what a first visit caches)
+        assert "changed later by import #" in panel
+        assert "possible duplicates to review" in client.get(urls["report"]).content.decode()
+        counted = {}
+        for page, url in urls.items():
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counted[page] = len(queries)
+        return counted
+
+    few = pages(5, "Few")
+    many = pages(50, "Many")
+
+    assert many == few
+
+
+def test_an_account_changed_by_several_later_imports_names_the_latest(imported, world):
+    first = imported()
+    imported("Company,Website,Employees\nGranite Co,granite.com,99\n", "b.csv")
+    third = imported("Company,Website,Employees\nGranite Co,granite.com,98\n", "c.csv")
+
+    kept = account_import_undo_plan(account_import=first).kept_accounts
+
+    assert [(k["name"], k["reason"]) for k in kept] == [("Granite Co", f"changed later by import #{third.pk} (c.csv)")]
+
+
 @pytest.mark.parametrize("who", ["manager_a", "rep_a1"])
 def test_only_the_leader_undoes(imported, client, org, who):
     account_import = imported()
