@@ -11,7 +11,8 @@ Stages, each one statement over all rows (the row loop lives in the database, ne
    states and owners.
 3. **check**  one INSERT…SELECT of ``ImportIssue`` rows per rule: row, column, value, reason.
 4. **match**  by normalized domain, else by normalized name and country where the places agree (a name
-   in another place is a possible duplicate, for a person to resolve); repeats inside the file.
+   in another place, or a row whose place fits namesakes in several places, is a possible duplicate, for
+   a person to resolve); repeats inside the file.
 5. **merge**  the before and after values of changed accounts recorded (one INSERT…SELECT: the report and
    undo read them), one UPDATE from them and one INSERT of new ones, in a single transaction.
 
@@ -83,9 +84,11 @@ class ImportCounts:
     rejected: int = 0
     duplicates: int = 0
     possible_duplicates: int = 0
+    territory_moves: int | None = None  # updated accounts the published design moves (None: not judged)
 
 
 Progress = Callable[[int, str], None]
+AfterMerge = Callable[[ImportCounts], None]
 
 
 def active_user_keys(*, value: str = "username") -> dict[str, object]:
@@ -106,11 +109,22 @@ def active_user_keys(*, value: str = "username") -> dict[str, object]:
 class ImportPipeline:
     """Runs one AccountImport through the stages above on the default database connection."""
 
-    def __init__(self, account_import: AccountImport, *, path: Path, info: FileInfo, progress: Progress) -> None:
+    def __init__(
+        self,
+        account_import: AccountImport,
+        *,
+        path: Path,
+        info: FileInfo,
+        progress: Progress,
+        after_merge: AfterMerge | None = None,
+    ) -> None:
         self.imp = account_import
         self.path = path
         self.info = info
         self.progress = progress
+        # What must commit with the merge or not at all (the records the report and undo read of it), run
+        # inside the merge's transaction with its counts; not on a dry run.
+        self.after_merge = after_merge
         self.postgres = connection.vendor == "postgresql"
         self.decimal = account_import.mapping.get("decimal") or "."
         self.sql = rules_for(connection.vendor, decimal=self.decimal)
@@ -487,11 +501,12 @@ class ImportPipeline:
         """Find the existing account of every valid row; settle repeats of a company inside the file.
 
         Without a domain, a name is the same company only where the places agree. A row with the name but
-        not the place of an existing account (``maybe_of``) or of another row (``maybe_row``) is a
-        *possible duplicate*: it is created as an account of its own, and a person decides (nothing is
-        merged, nothing existing overwritten, on a guess). Returns how many rows are skipped as repeats.
+        not the place of an existing account (``maybe_of``) or of another row (``maybe_row``), or whose place
+        fits existing namesakes in several places (``maybe_many``), is a *possible duplicate*: it is created
+        as an account of its own, and a person decides (nothing is merged, nothing existing overwritten, on
+        a guess). Returns how many rows are skipped as repeats.
         """
-        for column in ("maybe_of", "maybe_row", "created_id", "by_name"):
+        for column in ("maybe_of", "maybe_many", "maybe_row", "created_id", "by_name"):
             self._sql(f"ALTER TABLE {self.rows} ADD COLUMN {column} bigint")
         by_name = self._match_by_name()  # matches by domain were found as the rows were read
         self._skip_repeats("domain")
@@ -506,19 +521,42 @@ class ImportPipeline:
             [self.imp.pk],
         )
 
+    def _namesakes(self, row: str, account: str) -> str:
+        """``account`` has the name of ``row`` in its country and may be its company by domain (the row has
+        none, or the account has none)."""
+        return (
+            f"{account}.name_key = {row}.name_key AND {account}.country = {row}.country "
+            f"AND ({row}.domain IS NULL OR {account}.domain = '')"
+        )
+
+    def _places_differ(self, alias: str, agree: str) -> str:
+        """Among the accounts ``alias`` whose place agrees with the row (``agree``), two places that do not
+        agree with each other: two states, or two cities (a row without a state or city agrees with both)."""
+        tests = []
+        for column in ("state", "city"):
+            value = f"COALESCE({alias}.{column}, '')"
+            tests.append(f"count(DISTINCT CASE WHEN {agree} AND {value} <> '' THEN {self.sql.key(value)} END) > 1")
+        return " OR ".join(tests)
+
     def _match_by_name(self) -> int:
         """Without a domain match, the same normalized name in the same country is the same company when the
-        places agree (and the domains do not differ); in another place it only may be (``maybe_of``). One
-        pass over the candidates finds both. Returns how many rows matched an account by name."""
+        places agree (and the domains do not differ); in another place it only may be (``maybe_of``). A row
+        whose place agrees with namesakes in different places (it has no city, say, and they are in two) is
+        not given one of them on a guess: it may be each (``maybe_of`` the first, ``maybe_many`` how many).
+        One pass over the candidates finds all three. Returns how many rows matched an account by name."""
         agree = self._agree("r", "a")
         rows = self.rows
         matched = self._sql(
-            f"UPDATE {rows} SET account_id = m.id, by_name = CASE WHEN m.id IS NULL THEN 0 ELSE 1 END, "
-            "maybe_of = CASE WHEN m.id IS NULL THEN m.other END FROM ("
+            f"UPDATE {rows} SET account_id = CASE WHEN m.many = 0 THEN m.id END, "
+            "by_name = CASE WHEN m.id IS NULL OR m.many = 1 THEN 0 ELSE 1 END, "
+            "maybe_of = CASE WHEN m.id IS NULL THEN m.other WHEN m.many = 1 THEN m.id END, "
+            "maybe_many = CASE WHEN m.many = 1 THEN m.agreeing END FROM ("
             f"  SELECT r.row_no, min(CASE WHEN {agree} THEN a.id END) AS id, "
-            f"  min(CASE WHEN NOT ({agree}) THEN a.id END) AS other "
-            f"  FROM {rows} r JOIN {ACCOUNT} a ON a.name_key = r.name_key AND a.country = r.country "
-            "  WHERE r.account_id IS NULL AND r.ok = 1 AND (r.domain IS NULL OR a.domain = '') GROUP BY r.row_no"
+            f"  min(CASE WHEN NOT ({agree}) THEN a.id END) AS other, "
+            f"  count(CASE WHEN {agree} THEN a.id END) AS agreeing, "
+            f"  CASE WHEN {self._places_differ('a', agree)} THEN 1 ELSE 0 END AS many "
+            f"  FROM {rows} r JOIN {ACCOUNT} a ON {self._namesakes('r', 'a')} "
+            "  WHERE r.account_id IS NULL AND r.ok = 1 GROUP BY r.row_no"
             f") m WHERE {rows}.row_no = m.row_no"
         )
         self.maybe_found = self.maybe_found or bool(matched)
@@ -724,6 +762,8 @@ class ImportPipeline:
                 counts.updated += linked
                 counts.unchanged -= linked
             counts.possible_duplicates = self._possible_duplicates_record(created_after)
+            if self.after_merge is not None and not dry_run:
+                self.after_merge(counts)
             if dry_run:
                 transaction.set_rollback(True)  # every count is real; nothing is kept
         return counts
@@ -824,11 +864,24 @@ class ImportPipeline:
         )
         values = ", ".join(f"r.{f}" for f in copies)
         now = timezone.now()
+        # A row that fits namesakes in several places is paired with each of them: the first one (found as
+        # the rows were matched), then the others that fit (existing accounts, not this import's).
+        reason = (
+            f"CASE WHEN r.maybe_many IS NULL THEN {self._differs('r', 'e')} ELSE 'not enough of a place to tell "
+            "which of ' || CAST(r.maybe_many AS text) || ' accounts of this name it is' END"
+        )
         pairs = self._sql(
-            f"{insert} SELECT %s, r.row_no + 1, r.created_id, e.id, NULL, {self._differs('r', 'e')}, 'open', %s, "
+            f"{insert} SELECT %s, r.row_no + 1, r.created_id, e.id, NULL, {reason}, 'open', %s, "
             f"{values} FROM {rows} r JOIN {ACCOUNT} e ON e.id = r.maybe_of "
             f"WHERE r.created_id IS NOT NULL AND {pending('r')}",
             [self.imp.pk, now],
+        )
+        pairs += self._sql(
+            f"{insert} SELECT %s, r.row_no + 1, r.created_id, e.id, NULL, {reason}, 'open', %s, "
+            f"{values} FROM {rows} r JOIN {ACCOUNT} e ON {self._namesakes('r', 'e')} AND {self._agree('r', 'e')} "
+            f"WHERE r.maybe_many IS NOT NULL AND r.created_id IS NOT NULL AND {pending('r')} "
+            "AND e.id <> r.maybe_of AND e.id <= %s",
+            [self.imp.pk, now, created_after],
         )
         pairs += self._sql(
             f"{insert} SELECT %s, r.row_no + 1, r.created_id, COALESCE(p.account_id, p.created_id), p.row_no + 1, "
@@ -879,7 +932,7 @@ class ImportPipeline:
             self.progress(75, f"Saving {total - rejected - counts.duplicates:,} accounts")
             merged = self.merge(dry_run=dry_run)
             counts.created, counts.updated, counts.unchanged = merged.created, merged.updated, merged.unchanged
-            counts.possible_duplicates = merged.possible_duplicates
+            counts.possible_duplicates, counts.territory_moves = merged.possible_duplicates, merged.territory_moves
             return counts
         finally:
             self._drop()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.dependents import account_derived_delete, account_work_names
@@ -40,7 +41,10 @@ MAPPING = IndustryMapping._meta.db_table
 def import_territory_moves_record(*, account_import: AccountImport, account_id: int | None = None) -> int | None:
     """Judge the accounts the import changed (or one of them) by the published design's rules: record where
     each one is placed now, where the rules put it, and whether it moves. Places nothing: that stays the
-    job of territory placement. Returns how many of the import's accounts move (None: no design published)."""
+    job of territory placement. Returns how many of the import's accounts move (None: no design published).
+
+    For one account (a merge), the import's count moves by that account's change alone: judging one account
+    never recounts the import's million changes."""
     scope = f"SELECT account_id FROM {CHANGE} WHERE account_import_id = %s"
     params: list[object] = [account_import.pk]
     if account_id is not None:
@@ -56,6 +60,7 @@ def import_territory_moves_record(*, account_import: AccountImport, account_id: 
                 territory_design=None, territory_moves=None
             )
         return None
+    moved_before = account_id is not None and scoped.filter(territory_moves=True).exists()
     temp = f"imp_place_{account_import.pk}"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}")
@@ -79,21 +84,46 @@ def import_territory_moves_record(*, account_import: AccountImport, account_id: 
             )
         )
         scoped.update(territory_moves=Case(When(moves, then=Value(True)), default=Value(False)))
-        count = changes.filter(territory_moves=True).count()
-        ImportLedger.objects.filter(account_import=account_import).update(
-            territory_design_id=placement.design_id, territory_moves=count
+        ledger = ImportLedger.objects.filter(account_import=account_import)
+        if account_id is None:
+            count = changes.filter(territory_moves=True).count()
+            ledger.update(territory_design_id=placement.design_id, territory_moves=count)
+            return count
+        moved = int(scoped.filter(territory_moves=True).exists()) - int(moved_before)
+        ledger.update(
+            territory_design_id=placement.design_id, territory_moves=Coalesce(F("territory_moves"), 0) + moved
         )
-    return count
+    return ledger.values_list("territory_moves", flat=True).first()
 
 
 def import_change_counts_record(*, account_import: AccountImport) -> dict[str, object]:
     """Count, once, how many accounts the import changed and how many per field (the report reads these
     instead of aggregating a million changes on every visit)."""
-    changes = ImportChange.objects.filter(account_import=account_import)
-    counted = changes.aggregate(total=Count("pk"), **{c: Count("pk", filter=column_changed(c)) for c in SHOWN_FIELDS})
+    counted = _change_counts(ImportChange.objects.filter(account_import=account_import))
     counts = {"total": counted.pop("total"), "fields": {c: n for c, n in counted.items() if n}}
     ImportLedger.objects.filter(account_import=account_import).update(change_counts=counts)
     return counts
+
+
+def _change_counts(changes: QuerySet[ImportChange]) -> dict[str, int]:
+    """How many ``changes`` there are, and how many of them changed each shown field: one aggregate query."""
+    return changes.aggregate(total=Count("pk"), **{c: Count("pk", filter=column_changed(c)) for c in SHOWN_FIELDS})
+
+
+def _change_counts_adjust(*, account_import: AccountImport, before: dict[str, int], after: dict[str, int]) -> None:
+    """Move the import's recorded counts by what a merge changed in the few records it rewrote (``after`` minus
+    ``before``, each counted over those records alone). An import that recorded no counts (it changed no
+    account until merges did) is counted whole: its changes are the merges'."""
+    ledger = ImportLedger.objects.select_for_update().get(account_import=account_import)
+    if "total" not in ledger.change_counts:
+        import_change_counts_record(account_import=account_import)
+        return
+    fields = {c: ledger.change_counts["fields"].get(c, 0) + after[c] - before[c] for c in SHOWN_FIELDS}
+    ledger.change_counts = {
+        "total": ledger.change_counts["total"] + after["total"] - before["total"],
+        "fields": {c: n for c, n in fields.items() if n},
+    }
+    ledger.save(update_fields=["change_counts"])
 
 
 def column_changed(column: str) -> Q:
@@ -128,6 +158,24 @@ def possible_duplicate_resolve(*, duplicate: PossibleDuplicate, same: bool, user
     return duplicate
 
 
+def _later_edits_kept(*, import_id: int, account_id: int) -> None:
+    """The import changed the account, and someone changed it again since (a person's edit): before the merge
+    writes over both, each field that later change set becomes the record's "before" value. Undoing the
+    import then gives the account its values from before the import, with those edits kept, instead of
+    taking the edits back with the import."""
+    edited = " IS DISTINCT FROM " if connection.vendor == "postgresql" else " IS NOT "
+    assignments = ", ".join(
+        f"before_{f} = CASE WHEN a.{f}{edited}{CHANGE}.after_{f} THEN a.{f} ELSE {CHANGE}.before_{f} END"
+        for f in TRACKED_FIELDS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CHANGE} SET {assignments} FROM {ACCOUNT} a WHERE {CHANGE}.account_import_id = %s "
+            f"AND {CHANGE}.account_id = a.id AND a.id = %s AND a.updated_at <> {CHANGE}.written_at",
+            [import_id, account_id],
+        )
+
+
 def _merge_into_existing(duplicate: PossibleDuplicate, now: object) -> None:
     new_id, existing_id, import_id = duplicate.account_id, duplicate.existing_id, duplicate.account_import_id
     locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=[new_id, existing_id])}
@@ -146,6 +194,17 @@ def _merge_into_existing(duplicate: PossibleDuplicate, now: object) -> None:
             f"“{new.name}” already has {' and '.join(work)}; merging would lose it. Move it to “{existing.name}” "
             "by hand first, or answer “two companies”."
         )
+    # The records the merge rewrites: the existing account's, and those whose new parent is the new record.
+    rewritten = ImportChange.objects.filter(account_import_id=import_id, account_id=existing.pk)
+    counts_before = _change_counts(rewritten)
+    parents = ImportChange.objects.filter(account_import_id=import_id, after_parent_id=new.pk).exclude(
+        account_id=existing.pk
+    )
+    # Their parent becomes the existing account: a change no more where it had been that account before.
+    parents_flipped = parents.aggregate(
+        gained=Count("pk", filter=Q(before_parent_id=new.pk)), lost=Count("pk", filter=Q(before_parent_id=existing.pk))
+    )
+    _later_edits_kept(import_id=import_id, account_id=existing.pk)
     account_changes_snapshot(
         import_id=import_id,
         written_at=now,
@@ -185,4 +244,6 @@ def _merge_into_existing(duplicate: PossibleDuplicate, now: object) -> None:
         cursor.execute(f"DELETE FROM {ACCOUNT} WHERE id = %s", [new.pk])
     account_changes_write(import_id=import_id, written_at=now, account_id=existing.pk)
     import_territory_moves_record(account_import=duplicate.account_import, account_id=existing.pk)
-    import_change_counts_record(account_import=duplicate.account_import)
+    counts_after = _change_counts(rewritten)
+    counts_after["parent_id"] += parents_flipped["gained"] - parents_flipped["lost"]
+    _change_counts_adjust(account_import=duplicate.account_import, before=counts_before, after=counts_after)

@@ -5,7 +5,9 @@ in one transaction, as a job; what something newer touched stays as it is, and i
 
 * its values changed after the import wrote them — a person's edit, a later import, a merge — seen as
   ``updated_at`` no longer being the moment the import (or the merge of one of its possible duplicates)
-  wrote it; undoing a later import first puts that moment back, so imports undo in reverse order;
+  wrote it; undoing a later import first puts that moment back, so imports undo in reverse order (a
+  merge into an account edited since the import takes those edits into the values an undo returns to:
+  see import_review._later_edits_kept);
 * people recorded work on it (accounts.dependents): on a created account any (deleting it would delete
   the work); on a changed account any written after the import (rewinding it would pull the data from
   under a decision taken on it);
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.dependents import account_dependents, account_derived_delete
@@ -61,12 +64,13 @@ def account_import_undo_plan(*, account_import: AccountImport) -> UndoPlan:
     undo = _Undo(account_import, ledger)
     with transaction.atomic():
         undo.find_touched()
+        touched = undo.touched_summary()
         plan = UndoPlan(
             available=True,
-            delete=undo.created_count() - undo.touched_count(created=True),
-            restore=undo.changed_count() - undo.touched_count(created=False),
-            kept=undo.touched_count(),
-            kept_reasons=undo.touched_reasons(),
+            delete=undo.created_count() - touched.created,
+            restore=undo.changed_count() - touched.changed,
+            kept=touched.created + touched.changed,
+            kept_reasons=touched.reasons,
             kept_accounts=undo.touched_list(),
         )
         undo.drop()
@@ -118,7 +122,8 @@ def accounts_import_undo_run(*, import_id: int, job: JobRun | None = None) -> di
             undo.find_touched()
             restored = undo.restore()
             deleted = undo.delete_created()
-            kept = undo.touched_count()
+            touched = undo.touched_summary()
+            kept = touched.created + touched.changed
             if not (restored or deleted):
                 raise JobError(
                     "Nothing could be undone: everything this import created or changed was touched since."
@@ -129,7 +134,7 @@ def accounts_import_undo_run(*, import_id: int, job: JobRun | None = None) -> di
                 "deleted": deleted,
                 "restored": restored,
                 "kept": kept,
-                "kept_reasons": undo.touched_reasons(),
+                "kept_reasons": touched.reasons,
                 "kept_accounts": undo.touched_list(),
             }
             undo.drop()
@@ -156,6 +161,15 @@ def _undoable(account_import: AccountImport) -> tuple[ImportLedger | None, str]:
     if ledger.undone_at is not None:
         return None, f"This import was undone on {timezone.localtime(ledger.undone_at):%b %-d, %Y at %H:%M}."
     return ledger, ""
+
+
+@dataclass
+class _Touched:
+    """The accounts an undo keeps: how many it created, how many it changed, and (why, how many)."""
+
+    created: int
+    changed: int
+    reasons: list[tuple[str, int]]
 
 
 class _Undo:
@@ -215,15 +229,12 @@ class _Undo:
             f"{insert} SELECT a.id, 1, %s FROM {ACCOUNT} a WHERE {created} AND a.updated_at <> a.created_at",
             [_EDITED, *cp],
         )
+        # One pass over the changed accounts finds both the deleted and the edited ones.
         self._sql(
-            f"{insert} SELECT c.account_id, 0, %s FROM {CHANGE} c WHERE c.account_import_id = %s "
-            f"AND NOT EXISTS (SELECT 1 FROM {ACCOUNT} a WHERE a.id = c.account_id)",
-            [_DELETED, self.pk],
-        )
-        self._sql(
-            f"{insert} SELECT c.account_id, 0, %s FROM {CHANGE} c JOIN {ACCOUNT} a ON a.id = c.account_id "
-            "WHERE c.account_import_id = %s AND a.updated_at <> c.written_at",
-            [_EDITED, self.pk],
+            f"{insert} SELECT c.account_id, 0, CASE WHEN a.id IS NULL THEN %s ELSE %s END FROM {CHANGE} c "
+            f"LEFT JOIN {ACCOUNT} a ON a.id = c.account_id "
+            "WHERE c.account_import_id = %s AND (a.id IS NULL OR a.updated_at <> c.written_at)",
+            [_DELETED, _EDITED, self.pk],
         )
         for dependent in account_dependents():
             if dependent.derived:
@@ -241,6 +252,10 @@ class _Undo:
                 [f"{dependent.name} recorded after the import", self.pk],
             )
         self._parents_that_stay()
+        if self.postgres:
+            # The planner then walks the account names for the list of kept accounts when most are kept,
+            # rather than sorting them all.
+            self._sql(f"ANALYZE {self.touched}")
 
     def _parents_that_stay(self) -> None:
         """A created account stays while an account that stays (and keeps pointing at it) is its subsidiary;
@@ -262,26 +277,36 @@ class _Undo:
             if not added:
                 break
 
-    def touched_count(self, *, created: bool | None = None) -> int:
-        where = "" if created is None else f" WHERE created = {int(created)}"
-        return int(self._scalar(f"SELECT count(*) FROM {self.touched}{where}"))
-
-    def touched_reasons(self) -> list[tuple[str, int]]:
+    def touched_summary(self) -> _Touched:
+        """How many created and changed accounts stay, and why (most first): one GROUP BY."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT reason, count(*) AS n FROM {self.touched} GROUP BY reason ORDER BY count(*) DESC, reason"
-            )
-            return [(reason, n) for reason, n in cursor.fetchall()]
+            cursor.execute(f"SELECT created, reason, count(*) FROM {self.touched} GROUP BY created, reason")
+            groups = cursor.fetchall()
+        reasons: dict[str, int] = {}
+        for _created, reason, n in groups:
+            reasons[reason] = reasons.get(reason, 0) + n
+        return _Touched(
+            created=sum(n for created, _reason, n in groups if created),
+            changed=sum(n for created, _reason, n in groups if not created),
+            reasons=sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
+        )
 
     def touched_list(self) -> list[dict[str, Any]]:
-        """The kept accounts (the first KEPT_LISTED by name), each with why; "changed after the import" names
-        the later import when one wrote the account last."""
+        """The kept accounts (the first KEPT_LISTED by name, then those deleted since), each with why; "changed
+        after the import" names the later import when one wrote the account last."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT t.account_id, a.name, t.reason, t.created FROM {self.touched} t "
-                f"LEFT JOIN {ACCOUNT} a ON a.id = t.account_id ORDER BY a.name, t.account_id LIMIT {KEPT_LISTED}"
+                f"SELECT t.account_id, a.name, t.reason, t.created FROM {ACCOUNT} a "
+                f"JOIN {self.touched} t ON t.account_id = a.id ORDER BY a.name, a.id LIMIT {KEPT_LISTED}"
             )
             rows = cursor.fetchall()
+            if len(rows) < KEPT_LISTED:
+                cursor.execute(
+                    f"SELECT t.account_id, NULL, t.reason, t.created FROM {self.touched} t WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {ACCOUNT} a WHERE a.id = t.account_id) ORDER BY t.account_id "
+                    f"LIMIT {KEPT_LISTED - len(rows)}"
+                )
+                rows += cursor.fetchall()
         later = _later_imports([account_id for account_id, _n, reason, _c in rows if reason == _EDITED], self.pk)
         kept = []
         for account_id, name, reason, created in rows:
@@ -349,15 +374,16 @@ class _Undo:
 
 
 def _later_imports(account_ids: list[int], import_id: int) -> dict[int, tuple[int, str]]:
-    """account id -> (import, file name) of the latest later import that changed the account."""
+    """account id -> (import, file name) of the latest later import that changed the account: one GROUP BY
+    and the names of those imports, however many imports changed the accounts since."""
     if not account_ids:
         return {}
-    changes = (
+    latest = dict(
         ImportChange.objects.filter(account_id__in=account_ids, account_import_id__gt=import_id)
-        .select_related("account_import")
-        .order_by("account_import_id")
+        .order_by()
+        .values("account_id")
+        .annotate(latest=Max("account_import_id"))
+        .values_list("account_id", "latest")
     )
-    found: dict[int, tuple[int, str]] = {}
-    for change in changes:
-        found[change.account_id] = (change.account_import_id, change.account_import.original_name)
-    return found
+    names = dict(AccountImport.objects.filter(pk__in=set(latest.values())).values_list("pk", "original_name"))
+    return {account_id: (pk, names[pk]) for account_id, pk in latest.items()}

@@ -286,6 +286,7 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
         path=Path(account_import.file.path),
         info=account_import_file_info(account_import),
         progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
+        after_merge=lambda counts: _changes_judge(account_import, counts),
     )
     try:
         counts = pipeline.run(skip_invalid=account_import.mode == AccountImport.Mode.SKIP_INVALID, dry_run=dry_run)
@@ -302,10 +303,7 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
         )
         _import_finish(account_import, counts, AccountImport.Status.REFUSED, message)
         raise JobError(message)
-    moves = None
-    if not dry_run and counts.updated:
-        moves = import_territory_moves_record(account_import=account_import)
-        import_change_counts_record(account_import=account_import)
+    moves = counts.territory_moves
     message = _import_message(counts, moves, dry_run=dry_run)
     # Values that could not be read (the rows imported without them); possible duplicates are counted apart.
     warnings = (
@@ -331,6 +329,14 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
     if moves is not None:
         result["territory_moves"] = moves
     return result
+
+
+def _changes_judge(account_import: AccountImport, counts: ImportCounts) -> None:
+    """Inside the merge's transaction: which changed accounts the published design moves, and how many changed
+    each field. Written with the merge or not at all, so that no merge stands without them."""
+    if counts.updated:
+        counts.territory_moves = import_territory_moves_record(account_import=account_import)
+        import_change_counts_record(account_import=account_import)
 
 
 def _import_message(counts: ImportCounts, moves: int | None, *, dry_run: bool) -> str:

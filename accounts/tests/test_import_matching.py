@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from accounts.models import Account, AccountImport, ImportChange, ImportIssue, PossibleDuplicate
+from accounts.models import Account, AccountImport, ImportChange, ImportIssue, ImportLedger, PossibleDuplicate
 from accounts.selectors import accounts_data_version
 from accounts.services.import_review import possible_duplicate_resolve
 from accounts.services.imports import account_import_create, account_import_start
@@ -127,6 +127,83 @@ def test_the_agreeing_account_wins_over_a_namesake_elsewhere(run):
     boston.refresh_from_db()
     assert boston.employees == 12
     assert not PossibleDuplicate.objects.exists()
+
+
+# --- A row whose place fits namesakes in several places ----------------------------------------------
+
+
+def test_a_row_without_a_place_is_not_given_one_of_two_namesakes_on_a_guess(run, org):
+    denver = AccountFactory(name="Orion", domain="", city="Denver", state="CO", employees=9)
+    boston = AccountFactory(name="Orion Inc.", domain="", city="Boston", state="MA", employees=40)
+    before = _snapshot()
+
+    account_import = run("Company,City,State,Employees\nOrion,,,12\n")
+
+    assert (account_import.created, account_import.updated, account_import.duplicates) == (1, 0, 0)
+    assert _snapshot()[: len(before)] == before  # neither namesake is updated
+    new = Account.objects.get(source=account_import.source_label)
+    assert (new.name, new.city, new.state, new.employees) == ("Orion", "", "", 12)
+    why = "not enough of a place to tell which of 2 accounts of this name it is"
+    assert sorted(_pairs(account_import)) == [(2, "Orion", "Orion", None, why), (2, "Orion", "Orion Inc.", None, why)]
+    assert {d.existing_id for d in PossibleDuplicate.objects.all()} == {denver.pk, boston.pk}
+    warnings = ImportIssue.objects.filter(account_import=account_import, kind="warning")
+    assert {w.reason.split(" (")[0] for w in warnings} == {
+        "may be the same company as “Orion”",
+        "may be the same company as “Orion Inc.”",
+    }
+    assert "2 possible duplicates to review" in account_import.message
+
+    # The person says which one it is; the other pair goes with the new record.
+    answer = PossibleDuplicate.objects.get(existing=boston)
+    possible_duplicate_resolve(duplicate=answer, same=True, user=org["leader"])
+    boston.refresh_from_db()
+    assert boston.employees == 12
+    assert Account.objects.filter(pk=denver.pk).values().get() == before[0]
+    assert list(PossibleDuplicate.objects.values_list("existing_id", "status")) == [(boston.pk, "same")]
+
+
+def test_a_row_without_a_place_and_a_single_namesake_matches_it_as_before(run):
+    orion = AccountFactory(name="Orion", domain="", city="Denver", state="CO", employees=9)
+
+    account_import = run("Company,City,State,Employees\nOrion,,,12\n")
+
+    assert (account_import.created, account_import.updated) == (0, 1)
+    assert not PossibleDuplicate.objects.exists()
+    orion.refresh_from_db()
+    assert (orion.employees, orion.city, orion.state) == (12, "Denver", "CO")
+
+
+@pytest.mark.parametrize(
+    ("namesakes", "row_place", "outcome"),
+    [
+        # Both are in Massachusetts: a row with the state alone fits both.
+        ([("Boston", "MA"), ("Bedford", "MA")], ("", "MA"), "possible duplicate"),
+        # A city without a state fits Springfield, Massachusetts and Springfield, Illinois.
+        ([("Springfield", "MA"), ("Springfield", "IL")], ("Springfield", ""), "possible duplicate"),
+        # A namesake without a place is in no other place (it may be the one in Boston): no choice to make.
+        ([("Boston", "MA"), ("", "")], ("", ""), "matches the first"),
+        # The state settles it: the account in Boston, not the one in California.
+        ([("Boston", "MA"), ("San Jose", "CA")], ("", "MA"), "matches the first"),
+        # Two namesakes in one place (already twice in the accounts) are no choice between places.
+        ([("Boston", "MA"), ("boston", "MA")], ("", ""), "matches the first"),
+        # The full place fits only one of two.
+        ([("Boston", "MA"), ("Bedford", "MA")], ("Boston", "MA"), "matches the first"),
+    ],
+)
+def test_a_row_fitting_namesakes_in_different_places_is_a_possible_duplicate(run, namesakes, row_place, outcome):
+    accounts = [AccountFactory(name="Beacon Labs", domain="", city=c, state=st, employees=1) for c, st in namesakes]
+    before = _snapshot()
+
+    account_import = run(f"Company,City,State,Employees\nBeacon Labs,{row_place[0]},{row_place[1]},77\n")
+
+    if outcome == "possible duplicate":
+        assert (account_import.created, account_import.updated) == (1, 0)
+        assert _snapshot()[: len(before)] == before
+        assert {d.existing_id for d in PossibleDuplicate.objects.all()} == {a.pk for a in accounts}
+    else:
+        assert (account_import.created, account_import.updated) == (0, 1)
+        assert not PossibleDuplicate.objects.exists()
+        assert [a.employees for a in Account.objects.order_by("pk")] == [77, 1]
 
 
 # --- Duplicates inside one file --------------------------------------------------------------------
@@ -304,6 +381,43 @@ def test_the_report_counts_accounts_whose_territory_changes_without_moving_them(
     assert "Stayer" not in changes
 
 
+def test_a_failure_judging_the_moves_leaves_nothing_of_the_import(
+    published, org, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The territory moves and the change counts commit with the merge: a failure after the moves were written
+    takes the merge back with them, and the import says that nothing was imported."""
+    from accounts.services import imports
+
+    AccountFactory(name="Mover", domain="mover.com", state="NY")
+    published["apply"](published["design"])
+    published["publish"](published["design"])
+    before = _snapshot()
+    judge, judged = imports.import_territory_moves_record, []
+
+    def judge_then_fail(*, account_import: AccountImport) -> None:
+        judged.append(judge(account_import=account_import))
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(imports, "import_territory_moves_record", judge_then_fail)
+    data = b"Company,Website,State\nMover,mover.com,CA\nNew Co,new.example.com,CA\n"
+    account_import = account_import_create(file=ContentFile(data, name="m.csv"), name="m.csv", user=org["leader"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = account_import_start(
+            account_import=account_import, mapping=account_import.mapping, mode="all", user=org["leader"]
+        )
+
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert judged == [1]  # the move was written, then the failure came
+    assert _snapshot() == before
+    assert not ImportChange.objects.filter(account_import=account_import).exists()
+    assert not ImportLedger.objects.filter(account_import=account_import).exists()
+    account_import.refresh_from_db()
+    assert account_import.status == "failed"
+    assert "connection lost" in account_import.message
+    assert "Nothing was imported" in account_import.message
+
+
 # --- Resolving possible duplicates ----------------------------------------------------------------
 
 
@@ -367,6 +481,59 @@ def test_a_new_record_with_work_on_it_is_not_merged_away(pair, org):
     assert _snapshot() == before
     duplicate.refresh_from_db()
     assert duplicate.status == "open"
+
+
+def test_a_failure_judging_the_moves_of_a_merge_leaves_the_pair_open(pair, org, monkeypatch):
+    from accounts.services import import_review
+
+    duplicate, _existing = pair
+    before = _snapshot()
+
+    def fail(**kwargs: object) -> None:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(import_review, "import_territory_moves_record", fail)
+    with pytest.raises(RuntimeError):
+        possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+
+    assert _snapshot() == before
+    duplicate.refresh_from_db()
+    assert duplicate.status == "open"
+    assert not ImportChange.objects.filter(account_import=duplicate.account_import).exists()
+
+
+def test_after_merges_the_report_counts_match_the_changes_they_left(run, published, org):
+    """Each "same company" moves the report's counts by the records it rewrote; they must end where counting
+    every change afresh ends: per field, in all, and the territory moves."""
+    granite = AccountFactory(name="Granite Co", domain="granite.com", city="Buffalo", state="NY", employees=40)
+    spire = AccountFactory(name="Spire Corporation", domain="", city="Bedford", state="MA")
+    AccountFactory(name="Daughter Co", domain="daughter.com", city="Albany", state="NY", parent=spire)
+    AccountFactory(name="Orion", domain="", city="Denver", state="CO", employees=9)
+    published["apply"](published["design"])
+    published["publish"](published["design"])
+    account_import = run(
+        "Company,Website,City,State,Employees,Parent domain\n"
+        "Granite Co,granite.com,Albany,NY,45,\n"  # updated; stays in the Northeast
+        "Granite Co,,San Jose,CA,,\n"  # may be Granite Co: merged, it moves it West
+        "Spire,spire.io,Boston,MA,,\n"  # may be Spire Corporation
+        "Daughter Co,daughter.com,,,,spire.io\n"  # its parent becomes the new Spire; merged, Spire Corporation again
+        "Orion,,Boston,MA,7,\n"  # may be Orion (Denver)
+    )
+    assert account_import.ledger.change_counts["fields"] == {"website": 2, "city": 1, "employees": 1, "parent_id": 1}
+
+    for duplicate in PossibleDuplicate.objects.filter(account_import=account_import).order_by("row"):
+        possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+
+    changes = list(ImportChange.objects.filter(account_import=account_import))
+    per_field: dict[str, int] = {}
+    for change in changes:
+        for column, _before, _after in change.changed_fields():
+            per_field[column] = per_field.get(column, 0) + 1
+    ledger = ImportLedger.objects.get(account_import=account_import)
+    assert ledger.change_counts == {"total": len(changes), "fields": per_field}
+    assert "parent_id" not in per_field  # Daughter Co's parent is Spire Corporation again, as before the import
+    assert ledger.territory_moves == sum(c.territory_moves for c in changes) == 1
+    assert {c.account_id for c in changes if c.territory_moves} == {granite.pk}
 
 
 def test_the_counts_of_changed_fields_and_moves_match_a_computation_from_the_accounts(run, published):

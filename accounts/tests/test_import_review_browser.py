@@ -55,8 +55,9 @@ def test_leader_resolves_a_possible_duplicate_then_undoes_the_import(page, setti
     page.get_by_role("link", name="Open the import report").click()
 
     # The report: nothing merged on a guess, each change before → after.
-    expect(page.get_by_role("status")).to_contain_text("2 created, 1 updated")
-    expect(page.get_by_role("status")).to_contain_text("1 possible duplicate to review")
+    outcome = page.get_by_role("status").filter(has_text="Imported:")  # beside it: whether figures caught up
+    expect(outcome).to_contain_text("2 created, 1 updated")
+    expect(outcome).to_contain_text("1 possible duplicate to review")
     changed = page.locator(".card", has=page.get_by_role("heading", name=re.compile("Changed accounts")))
     expect(changed).to_contain_text(updated.name)
     expect(changed).to_contain_text("→ $123.4M")
@@ -66,6 +67,10 @@ def test_leader_resolves_a_possible_duplicate_then_undoes_the_import(page, setti
     # The review screen: the two side by side; the leader says they are one company.
     page.get_by_role("link", name="Review possible duplicates").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Possible duplicates")
+    # Sorting keeps the list to this import: the link adds to the address the browser is on.
+    page.get_by_role("link", name="Company", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accounts/imports/duplicates/\?account_import=\d+&sort=name$"))
+    expect(page.get_by_role("link", name="Company", exact=True)).to_have_class(re.compile(r"\bbtn-secondary\b"))
     pair = page.locator("section.card").first
     expect(pair).to_contain_text("another state: CA, not")
     expect(pair.locator("tr.table-warning", has_text="City")).to_contain_text("Mountain View")

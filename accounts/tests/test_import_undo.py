@@ -254,6 +254,46 @@ def test_a_merged_possible_duplicate_is_undone_with_the_import(world, imported, 
     assert not PossibleDuplicate.objects.exists()
 
 
+def test_undoing_a_merge_into_an_account_edited_by_hand_gives_back_the_edited_account(world, imported, undo, org):
+    orion = world["orion"]
+    orion.employees, orion.industry, orion.owner, orion.lifecycle = 12, "Robotics", org["rep_a1"], "customer"
+    orion.save()  # edited by hand before the import
+    before_import = Account.objects.filter(pk=orion.pk).values().get()
+    account_import = imported()  # "Orion" in Boston: a possible duplicate of the Denver account
+    duplicate = PossibleDuplicate.objects.get(account_import=account_import, existing=orion)
+
+    possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+    assert Account.objects.get(pk=orion.pk).city == "Boston"
+    job = undo(account_import)
+
+    assert job.result["accounts_restored"] == 2
+    assert Account.objects.filter(pk=orion.pk).values().get() == before_import
+
+
+def test_an_edit_between_the_import_and_a_merge_survives_the_undo(world, imported, undo, org):
+    granite = world["granite"]
+    before_import = Account.objects.filter(pk=granite.pk).values().get()
+    # Row 2 updates Granite Co (its domain); row 3, without a domain and in another state, may be it too.
+    account_import = imported(
+        "Company,Website,Employees,City,State\nGranite Co,granite.com,55,Dallas,TX\nGranite Co,,,Tulsa,OK\n",
+        "g.csv",
+    )
+    granite.refresh_from_db()
+    assert (granite.employees, granite.city) == (55, "Dallas")
+    granite.annual_revenue, granite.city = 9_000_000, "Houston"
+    granite.save()  # a person corrects the account after the import
+    duplicate = PossibleDuplicate.objects.get(account_import=account_import)
+
+    possible_duplicate_resolve(duplicate=duplicate, same=True, user=org["leader"])
+    assert (Account.objects.get(pk=granite.pk).city, Account.objects.get(pk=granite.pk).state) == ("Tulsa", "OK")
+    job = undo(account_import)
+
+    assert job.result == {"accounts_deleted": 0, "accounts_restored": 1, "accounts_kept": 0}
+    # What the import and the merge wrote goes; the person's edits stay.
+    expected = {**before_import, "annual_revenue": 9_000_000, "city": "Houston"}
+    assert Account.objects.filter(pk=granite.pk).values().get() == expected
+
+
 def test_an_undo_is_all_or_nothing(imported, undo, monkeypatch, world):
     from accounts.services import import_undo
 
@@ -333,6 +373,62 @@ def test_one_click_undoes_and_the_page_says_so(imported, client, org, django_cap
     assert "3 accounts it created deleted, 1 account it changed given its previous values" in panel
     imports = client.get("/accounts/imports/").content.decode()
     assert "Undone" in imports
+
+
+def test_the_report_and_the_undo_panel_read_as_many_queries_for_50_changes_as_for_5(
+    world, imported, client, org, django_capture_on_commit_callbacks
+):
+    """The pages read counts (the report's recorded ones, one GROUP BY of what the undo keeps) and a bounded
+    first few, never a query per change: so 50 changes, half of them edited since and a later import over
+    some, take the queries 5 do."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org["leader"])
+
+    def pages(n: int, tag: str) -> dict[str, int]:
+        for i in range(n):
+            AccountFactory(name=f"{tag} {i}", domain=f"{tag.lower()}{i}.com", employees=1)
+            AccountFactory(name=f"{tag} twin {i}", domain="", city="Bedford", state="MA")
+        rows = "".join(f"{tag} {i},{tag.lower()}{i}.com,,{i + 2},,,,\n" for i in range(n))
+        rows += "".join(f"{tag} twin {i},,,,Boston,MA,,\n" for i in range(n))
+        rows += "".join(f"{tag} new {i},{tag.lower()}-new{i}.com,,,,,,\n" for i in range(n))
+        account_import = imported(FILE.split("\n")[0] + "\n" + rows, f"{tag}.csv")
+        for account in Account.objects.filter(name__startswith=f"{tag} ", domain__endswith=".com")[: n // 2]:
+            account.city = "Elsewhere"
+            account.save()
+        later = "".join(f"{tag} {i},{tag.lower()}{i}.com,,{i + 900},,,,\n" for i in range(n // 2, n))
+        imported(FILE.split("\n")[0] + "\n" + later, f"{tag}-later.csv")
+        urls = {
+            "report": account_import.get_absolute_url(),
+            "undo panel": f"/accounts/imports/{account_import.pk}/undo/panel/",
+            "changes": f"/accounts/imports/{account_import.pk}/changes/",
+        }
+        panel = client.get(urls["undo panel"]).content.decode()  # (also what a first visit caches)
+        assert "changed later by import #" in panel
+        assert "possible duplicates to review" in client.get(urls["report"]).content.decode()
+        counted = {}
+        for page, url in urls.items():
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counted[page] = len(queries)
+        return counted
+
+    few = pages(5, "Few")
+    many = pages(50, "Many")
+
+    assert many == few
+
+
+def test_an_account_changed_by_several_later_imports_names_the_latest(imported, world):
+    first = imported()
+    imported("Company,Website,Employees\nGranite Co,granite.com,99\n", "b.csv")
+    third = imported("Company,Website,Employees\nGranite Co,granite.com,98\n", "c.csv")
+
+    kept = account_import_undo_plan(account_import=first).kept_accounts
+
+    assert [(k["name"], k["reason"]) for k in kept] == [("Granite Co", f"changed later by import #{third.pk} (c.csv)")]
 
 
 @pytest.mark.parametrize("who", ["manager_a", "rep_a1"])
