@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Floor
 
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import ACCOUNTS_INPUT, accounts_visible_to
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, User
 from salesplan.selectors import (
     plan_current,
@@ -17,7 +17,9 @@ from salesplan.selectors import (
     territories_visible_to,
     territory_design_published,
     territory_design_published_id,
+    visibility_fingerprint,
 )
+from salesplan.services.freshness import input_versions
 from segmentation.models import (
     FOCUS_TIERS,
     NEEDS_DATA,
@@ -29,6 +31,7 @@ from segmentation.models import (
     TamRun,
     TierReview,
 )
+from segmentation.services.refresh import ANSWERS_INPUT, REVIEWS_INPUT
 from segmentation.tiers import effective_tier_join, effective_tier_sql, reviews_in_force, scores_with_effective_tier
 
 # "score": rated accounts first (a "Needs data" account ranks after every rated one), then the best score,
@@ -129,17 +132,25 @@ def scores_summary(scores: QuerySet[AccountScore], plan_id: int) -> dict[str, An
 
 def icp_summary(user: User, icp: IdealCustomerProfile) -> dict[str, Any] | None:
     """The summary of the scores a user may see: the whole market's, stored by the scoring job, for a
-    leader; computed (and cached until the next scoring or answer) for a manager's or rep's accounts."""
+    leader; computed for a manager's or rep's accounts, and kept until the next scoring, answer or review,
+    import, or change of what the user sees (a team move, a published design)."""
     if not icp.scored_at:
         return None
     if user.is_leader and icp.summary:
         return icp.summary
-    key = f"icp-summary:{icp.pk}:{icp.scored_at.timestamp()}:{icp_version(icp)}:{user.pk}"
+    seen = visibility_fingerprint(user, inputs=_scores_inputs(icp))
+    key = f"icp-summary:{icp.pk}:{icp.scored_at.timestamp()}:{icp_version(icp)}:{seen}"
     summary = cache.get(key)
     if summary is None:
         summary = scores_summary(scores_visible_to(user, icp), icp.plan_id)
         cache.set(key, summary, 60 * 60)
     return summary
+
+
+def _scores_inputs(icp: IdealCustomerProfile) -> tuple[str, ...]:
+    """The inputs (salesplan.services.freshness) whose versions move whenever a score or tier in force of
+    ``icp`` may have: the accounts, its scoring, answers and reviews."""
+    return (ACCOUNTS_INPUT, f"score:{icp.pk}", ANSWERS_INPUT, REVIEWS_INPUT)
 
 
 def icp_version(icp: IdealCustomerProfile) -> int:
@@ -250,7 +261,8 @@ def priority_inputs(plan: StrategyPlan) -> dict[str, Any] | None:
 
 def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, model: TamModel) -> dict[int, dict]:
     """Per territory of a design: accounts, $ potential (TAM) and A-tier accounts, in one GROUP BY (cached
-    until the design is applied again or the profile re-scored)."""
+    until the design is applied again, the accounts change or the profile's scores or tiers move). The same
+    for everyone: each page shows the territories its user may see."""
     from segmentation.services.tam import potential_sql
 
     stamp = (
@@ -258,8 +270,9 @@ def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, m
     )
     version = icp_version(icp) if icp else 0  # moves with every answer and review
     model_stamp = f"{model.pk or 0}:{model.updated_at.timestamp() if model.updated_at else 0}"
+    versions = input_versions(_scores_inputs(icp) if icp else (ACCOUNTS_INPUT,))  # an import moves it at once
     key = f"territory-stats:{design.pk}:{icp.pk if icp else 0}:{model_stamp}:{stamp}"
-    key += f":{version}"
+    key += f":{version}:" + ",".join(str(versions[k]) for k in sorted(versions))
     stats = cache.get(key)
     if stats is None:
         join, params = "", []
@@ -394,8 +407,6 @@ _TAM_INPUT_LABELS = {"accounts": "the accounts", "score": "the ICP scores", "tam
 def tam_run_changed_since(run: TamRun) -> list[str]:
     """What a kept TAM run was computed from that has changed since (in words); [] when nothing has, or
     for a run older than these records."""
-    from salesplan.services.freshness import input_versions
-
     then = (run.parameters or {}).get("inputs") or {}
     now = input_versions(then)
     changed = [key for key, version in then.items() if now[key] != version]
