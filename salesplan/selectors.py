@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 
 from salesplan.models import InputVersion, JobRun, Role, StrategyPlan, Team, Territory, TerritoryDesign, User
 
@@ -57,7 +57,7 @@ def visible_scope_changed() -> None:
 
 
 def visible_scope(user: User) -> VisibleScope:
-    """The ids of what ``user`` may see, read in two small queries (none for a leader) and kept on the user
+    """The ids of what ``user`` may see, read in one small query (none for a leader) and kept on the user
     object, so one request reads them once however many scoped queries and cached figures it shows."""
     kept = getattr(user, "_visible_scope", None)
     if kept is not None and kept[0] == _scope_generation:
@@ -65,25 +65,32 @@ def visible_scope(user: User) -> VisibleScope:
     if user.is_leader:
         scope = VisibleScope(everything=True)
     else:
-        design = (
-            TerritoryDesign.objects.filter(status=TerritoryDesign.Status.PUBLISHED).values_list("pk", "applied_at")
-        ).first()
+        # One query: each person in scope with their territories, and the published design read beside them
+        # (an uncorrelated subquery, evaluated once); the user is always one of the people, so it comes back.
+        published = TerritoryDesign.objects.filter(status=TerritoryDesign.Status.PUBLISHED)
         rows = (
             users_visible_to(user)
             .order_by()
-            .values_list("pk", "territory_roles__territory_id", "territory_roles__territory__design_id")
+            .annotate(
+                published_id=Subquery(published.values("pk")[:1]),
+                published_applied=Subquery(published.values("applied_at")[:1]),
+            )
+            .values_list(
+                "pk",
+                "territory_roles__territory_id",
+                "territory_roles__territory__design_id",
+                "published_id",
+                "published_applied",
+            )
         )
-        people, territories = set(), set()
-        for person, territory, design_id in rows:
-            people.add(person)
-            if territory is not None:
-                territories.add((territory, design_id))
+        rows = list(rows)
+        published_id, applied = rows[0][3:] if rows else (None, None)
         scope = VisibleScope(
             everything=False,
-            people=tuple(sorted(people)),
-            territories=tuple(sorted(territories)),
-            design_id=design[0] if design else None,
-            design_applied=design[1].isoformat() if design and design[1] else "",
+            people=tuple(sorted({row[0] for row in rows})),
+            territories=tuple(sorted({(row[1], row[2]) for row in rows if row[1] is not None})),
+            design_id=published_id,
+            design_applied=applied.isoformat() if applied else "",
         )
     user._visible_scope = (_scope_generation, scope)
     return scope
