@@ -38,8 +38,8 @@ from accounts.models import (
     Strategy,
     Vertical,
 )
-from salesplan.models import TerritoryRep, User
-from salesplan.selectors import territory_design_published_id, users_visible_to
+from salesplan.models import User
+from salesplan.selectors import territory_design_published_id, visibility_fingerprint, visible_scope
 from salesplan.services.freshness import input_version, inputs_changed
 
 # The columns the account list sorts by (URL key -> fields), shared by the list and its exports.
@@ -56,43 +56,26 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
 
     Every page, filter choice list, chart and export starts here. The rule is one ``id IN (… UNION …)``
     over two indexed lookups, which the database turns into a join of the few visible ids; an ``OR`` of
-    the two would make it test every account.
+    the two would make it test every account. The ids come from ``visible_scope``, the same scope every
+    cached figure of the user is keyed by.
     """
     qs = Account.objects.all()
     if user.is_leader:
         return qs
-    people, territories, design_id = _visible_scope(user)
+    scope = visible_scope(user)
+    people, territories = list(scope.people), scope.published_territories
 
     def placeholders(values: list[int]) -> str:
         return ", ".join(["%s"] * len(values)) or "NULL"
 
     # Only placeholders are formatted into the SQL; every value is a parameter.
     sql = f"SELECT id FROM accounts_account WHERE owner_id IN ({placeholders(people)})"  # noqa: S608
-    params: list[int] = list(people)
+    params: list[int | None] = list(people)
     if territories:
         in_territories = f"territory_id IN ({placeholders(territories)})"
         sql += f" UNION SELECT account_id FROM accounts_accountterritory WHERE design_id = %s AND {in_territories}"  # noqa: S608
-        params += [design_id, *territories]
+        params += [scope.design_id, *territories]
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611
-
-
-def _visible_scope(user: User) -> tuple[list[int], list[int], int | None]:
-    """The people whose accounts ``user`` sees and their territories in the published design; kept on the
-    user object, so one request asks once however many scoped queries it makes."""
-    design_id = territory_design_published_id()
-    cached = getattr(user, "_account_scope", None)
-    if cached is not None and cached[2] == design_id:
-        return cached
-    people = list(users_visible_to(user).values_list("pk", flat=True))
-    territories: list[int] = []
-    if design_id is not None:
-        territories = list(
-            TerritoryRep.objects.filter(rep__in=people, territory__design_id=design_id).values_list(
-                "territory_id", flat=True
-            )
-        )
-    user._account_scope = (people, territories, design_id)
-    return user._account_scope
 
 
 def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:
@@ -113,9 +96,9 @@ def accounts_summary(accounts: QuerySet[Account]) -> dict[str, int | None]:
 
 
 def accounts_summary_for(user: User) -> dict[str, int | None]:
-    """``accounts_summary`` of what the user sees, kept until accounts or territories change (the leader's
-    home page would otherwise aggregate a million accounts on every visit)."""
-    key = f"accounts:summary:{user.pk}:{_data_version_for(user)}:{territory_design_published_id()}"
+    """``accounts_summary`` of what the user sees, kept until the accounts or what the user sees change (the
+    leader's home page would otherwise aggregate a million accounts on every visit)."""
+    key = f"accounts:summary:{_accounts_fingerprint(user)}"
     summary = cache.get(key)
     if summary is None:
         summary = accounts_summary(accounts_visible_to(user))
@@ -125,7 +108,7 @@ def accounts_summary_for(user: User) -> dict[str, int | None]:
 
 def accounts_by_owner_for(user: User) -> dict[int, dict[str, int]]:
     """``accounts_by_owner`` of what the user sees, kept like ``accounts_summary_for``."""
-    key = f"accounts:by-owner:{user.pk}:{_data_version_for(user)}:{territory_design_published_id()}"
+    key = f"accounts:by-owner:{_accounts_fingerprint(user)}"
     rows = cache.get(key)
     if rows is None:
         rows = accounts_by_owner(accounts_visible_to(user))
@@ -170,11 +153,9 @@ def accounts_data_version() -> int:
     return input_version(ACCOUNTS_INPUT)
 
 
-def _data_version_for(user: User) -> int:
-    # Read once per request (the user object lives as long as it), however many cached lists it shows.
-    if not hasattr(user, "_accounts_version"):
-        user._accounts_version = accounts_data_version()
-    return user._accounts_version
+def _accounts_fingerprint(user: User) -> str:
+    # What the user sees and the accounts' version, read once per request however many cached lists it shows.
+    return visibility_fingerprint(user, inputs=(ACCOUNTS_INPUT,))
 
 
 def accounts_data_changed() -> None:
@@ -186,8 +167,9 @@ def accounts_data_changed() -> None:
 
 def _distinct_values(user: User, field: str) -> list[str]:
     # A DISTINCT over a million accounts takes a noticeable fraction of a second, so each user's
-    # choice lists are kept for a while, and rebuilt as soon as an import changes the accounts.
-    key = f"accounts:choices:{field}:{user.pk}:{_data_version_for(user)}"
+    # choice lists are kept for a while, and rebuilt as soon as an import changes the accounts or the user's
+    # scope changes (a team move, a published design).
+    key = f"accounts:choices:{field}:{_accounts_fingerprint(user)}"
     values = cache.get(key)
     if values is None:
         values = list(

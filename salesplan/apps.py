@@ -42,9 +42,18 @@ class SalesplanConfig(AppConfig):
 
         post_save.connect(_design_changed, sender="salesplan.TerritoryDesign", dispatch_uid="design_saved")
         post_delete.connect(_design_changed, sender="salesplan.TerritoryDesign", dispatch_uid="design_deleted")
+        for sender in ("salesplan.TerritoryRep", "salesplan.Team"):
+            post_save.connect(_scope_changed, sender=sender, dispatch_uid=f"{sender}_saved")
+            post_delete.connect(_scope_changed, sender=sender, dispatch_uid=f"{sender}_deleted")
 
 
 def _design_changed(sender: object, **kwargs: object) -> None:
     from salesplan.selectors import territory_design_changed
 
     territory_design_changed()
+
+
+def _scope_changed(sender: object, **kwargs: object) -> None:
+    from salesplan.selectors import visible_scope_changed
+
+    visible_scope_changed()

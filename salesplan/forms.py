@@ -113,7 +113,7 @@ class PlanForm(forms.ModelForm):
         model = StrategyPlan
         fields = [
             "name", "fiscal_year_start", "fiscal_year_end", "prior_year_revenue", "revenue_target",
-            "strategic_growth_threshold", "summary",
+            "strategic_growth_threshold", "summary", "share_company_totals",
         ]  # fmt: skip
         widgets = {
             "fiscal_year_start": forms.DateInput(attrs={"type": "date"}),

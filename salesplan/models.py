@@ -112,6 +112,12 @@ class StrategyPlan(models.Model):
         blank=True,
         help_text="Yearly $ growth an account must offer to warrant a strategic account plan.",
     )
+    share_company_totals = models.BooleanField(
+        "Share the company totals",
+        default=False,
+        help_text="Managers and reps see the company's market size and territory totals beside the figures of "
+        "their own territories. Off: each sees only their own (their team's) figures.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

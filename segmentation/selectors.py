@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -9,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Floor
 
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import ACCOUNTS_INPUT, accounts_visible_to
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, User
 from salesplan.selectors import (
     plan_current,
@@ -17,7 +18,9 @@ from salesplan.selectors import (
     territories_visible_to,
     territory_design_published,
     territory_design_published_id,
+    visibility_fingerprint,
 )
+from salesplan.services.freshness import input_versions
 from segmentation.models import (
     FOCUS_TIERS,
     NEEDS_DATA,
@@ -25,10 +28,13 @@ from segmentation.models import (
     AccountScore,
     IdealCustomerProfile,
     PriorityRun,
+    TamBreakdown,
     TamModel,
     TamRun,
     TierReview,
 )
+from segmentation.services.refresh import ANSWERS_INPUT, REVIEWS_INPUT
+from segmentation.services.tam import TamFigures, tam_aggregate, tam_figures, tam_run_model
 from segmentation.tiers import effective_tier_join, effective_tier_sql, reviews_in_force, scores_with_effective_tier
 
 # "score": rated accounts first (a "Needs data" account ranks after every rated one), then the best score,
@@ -129,17 +135,27 @@ def scores_summary(scores: QuerySet[AccountScore], plan_id: int) -> dict[str, An
 
 def icp_summary(user: User, icp: IdealCustomerProfile) -> dict[str, Any] | None:
     """The summary of the scores a user may see: the whole market's, stored by the scoring job, for a
-    leader; computed (and cached until the next scoring or answer) for a manager's or rep's accounts."""
+    leader; computed for a manager's or rep's accounts, and kept until the next scoring, answer or review,
+    import, or change of what the user sees (a team move, a published design)."""
     if not icp.scored_at:
         return None
     if user.is_leader and icp.summary:
         return icp.summary
-    key = f"icp-summary:{icp.pk}:{icp.scored_at.timestamp()}:{icp_version(icp)}:{user.pk}"
+    seen = visibility_fingerprint(user, inputs=_scores_inputs(icp.pk))
+    key = f"icp-summary:{icp.pk}:{icp.scored_at.timestamp()}:{icp_version(icp)}:{seen}"
     summary = cache.get(key)
     if summary is None:
         summary = scores_summary(scores_visible_to(user, icp), icp.plan_id)
         cache.set(key, summary, 60 * 60)
     return summary
+
+
+def _scores_inputs(icp_id: int | None) -> tuple[str, ...]:
+    """The inputs (salesplan.services.freshness) whose versions move whenever a score or tier in force of
+    the profile may have: the accounts, its scoring, answers and reviews (the accounts alone without one)."""
+    if icp_id is None:
+        return (ACCOUNTS_INPUT,)
+    return (ACCOUNTS_INPUT, f"score:{icp_id}", ANSWERS_INPUT, REVIEWS_INPUT)
 
 
 def icp_version(icp: IdealCustomerProfile) -> int:
@@ -250,7 +266,8 @@ def priority_inputs(plan: StrategyPlan) -> dict[str, Any] | None:
 
 def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, model: TamModel) -> dict[int, dict]:
     """Per territory of a design: accounts, $ potential (TAM) and A-tier accounts, in one GROUP BY (cached
-    until the design is applied again or the profile re-scored)."""
+    until the design is applied again, the accounts change or the profile's scores or tiers move). The same
+    for everyone: each page shows the territories its user may see."""
     from segmentation.services.tam import potential_sql
 
     stamp = (
@@ -258,8 +275,9 @@ def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, m
     )
     version = icp_version(icp) if icp else 0  # moves with every answer and review
     model_stamp = f"{model.pk or 0}:{model.updated_at.timestamp() if model.updated_at else 0}"
+    versions = input_versions(_scores_inputs(icp.pk if icp else None))  # an import moves it at once
     key = f"territory-stats:{design.pk}:{icp.pk if icp else 0}:{model_stamp}:{stamp}"
-    key += f":{version}"
+    key += f":{version}:" + ",".join(str(versions[k]) for k in sorted(versions))
     stats = cache.get(key)
     if stats is None:
         join, params = "", []
@@ -282,6 +300,29 @@ def territory_stats(design: TerritoryDesign, icp: IdealCustomerProfile | None, m
             }
         cache.set(key, stats, 60 * 60)
     return stats
+
+
+_NO_STATS = {"accounts": 0, "potential": 0, "a_tier": 0}
+
+
+def design_figures_for(user: User, design: TerritoryDesign, stats: dict[int, dict]) -> dict[str, Any]:
+    """The totals a design page shows its user (``stats`` from ``territory_stats``): accounts, $ potential and
+    A-tier of the territories they may see — every territory for a leader (``whole``) — and, for a manager or
+    rep, the company's beside them only when the plan shares them. ``leaves``: each territory's figures, for
+    the leader's balance."""
+    leaves = list(design.territories.filter(level=Territory.Level.TERRITORY).values_list("pk", flat=True))
+
+    def total(ids: list[int]) -> dict[str, int]:
+        return {k: sum(stats.get(t, _NO_STATS)[k] for t in ids) for k in _NO_STATS}
+
+    if user.is_leader:
+        each = [stats.get(t, _NO_STATS) for t in leaves]
+        return {"whole": True, "own": total(leaves), "company": None, "leaves": each}
+    mine = list(
+        territories_visible_to(user).filter(design=design, level=Territory.Level.TERRITORY).values_list("pk", flat=True)
+    )
+    company = total(leaves) if design.plan.share_company_totals else None
+    return {"whole": False, "own": total(mine), "company": company, "leaves": []}
 
 
 def territory_tree(
@@ -311,8 +352,52 @@ def territory_tree(
 
 
 def tam_runs_visible_to(user: User) -> QuerySet[TamRun]:
-    """TAM runs are the leader's market sizing; managers and reps read those of published plans."""
-    return TamRun.objects.filter(plan__in=plans_visible_to(user)).select_related("plan", "model", "created_by")
+    """TAM runs are the leader's market sizing; managers and reps read those of published plans (each the
+    part of a run they may see: ``tam_report_for``)."""
+    return TamRun.objects.filter(plan__in=plans_visible_to(user)).select_related("plan", "model", "icp", "created_by")
+
+
+@dataclass(frozen=True)
+class TamReport:
+    """What one person reads of a TAM run. A leader reads the run as it was kept (the whole company). A
+    manager or rep reads the same run — its model, its profile — over the accounts they may see, and the
+    company's kept totals beside theirs only when the plan shares them (``share_company_totals``)."""
+
+    figures: TamFigures | TamRun  # the run itself for a leader: it has the same totals
+    breakdowns: list[TamBreakdown]
+    whole: bool  # the figures are the whole company's
+    company: TamRun | None = None  # the company's totals, shown beside a manager's or rep's own
+
+
+def tam_report_for(user: User, run: TamRun, *, totals_only: bool = False) -> TamReport:
+    """The part of ``run`` that ``user`` may see (only its totals with ``totals_only``: a list of runs)."""
+    if user.is_leader:
+        return TamReport(figures=run, breakdowns=[] if totals_only else list(run.breakdowns.all()), whole=True)
+    figures = _tam_visible_figures(user, run, totals_only=totals_only)
+    company = run if run.plan.share_company_totals else None
+    return TamReport(figures=figures, breakdowns=figures.breakdowns, whole=False, company=company)
+
+
+def _tam_visible_figures(user: User, run: TamRun, *, totals_only: bool) -> TamFigures:
+    # Computed from the accounts the user sees, with the run's own parameters, and kept until those accounts,
+    # their scores and tiers, or what the user may see change.
+    model = tam_run_model(run)
+    seen = visibility_fingerprint(user, inputs=_scores_inputs(run.icp_id))
+    key = f"tam-run:{run.pk}:{'totals' if totals_only else 'all'}:{seen}"
+    rows = cache.get(key)
+    if rows is None:
+        sql, params = accounts_visible_to(user).values("pk").query.sql_with_params()
+        rows = tam_aggregate(model, run.icp, accounts=(sql, list(params)), totals_only=totals_only)
+        cache.set(key, rows, 60 * 60)
+    return tam_figures(rows, model.som_share_pct)
+
+
+def tam_runs_listed_for(user: User, plan: StrategyPlan, limit: int = 20) -> list[TamRun]:
+    """The plan's latest runs, each with ``figures``: the totals the user may see of it."""
+    runs = list(tam_runs_visible_to(user).filter(plan=plan)[:limit])
+    for run in runs:
+        run.figures = tam_report_for(user, run, totals_only=True).figures
+    return runs
 
 
 def priority_run_latest(plan: StrategyPlan) -> PriorityRun | None:
@@ -394,8 +479,6 @@ _TAM_INPUT_LABELS = {"accounts": "the accounts", "score": "the ICP scores", "tam
 def tam_run_changed_since(run: TamRun) -> list[str]:
     """What a kept TAM run was computed from that has changed since (in words); [] when nothing has, or
     for a run older than these records."""
-    from salesplan.services.freshness import input_versions
-
     then = (run.parameters or {}).get("inputs") or {}
     now = input_versions(then)
     changed = [key for key, version in then.items() if now[key] != version]

@@ -48,19 +48,22 @@ from segmentation.models import (
 )
 from segmentation.scoring import score_outlook
 from segmentation.selectors import (
+    design_figures_for,
     icp_current,
     priorities_visible_to,
     priority_inputs,
     priority_list_counts,
     priority_run_latest,
     priority_territory_ids,
+    tam_report_for,
     tam_run_changed_since,
+    tam_runs_listed_for,
     tam_runs_visible_to,
     territory_stats,
     territory_tree,
 )
 from segmentation.services import territories as territory_services
-from segmentation.services.tam import DEFAULT_TAM_MODEL_NAME, sam_tiers, tam_model_of
+from segmentation.services.tam import DEFAULT_TAM_MODEL_NAME, TamFigures, sam_tiers, tam_model_of
 
 
 class DesignForm(forms.Form):
@@ -259,16 +262,16 @@ def territory_design_detail(request: HttpRequest, pk: int) -> HttpResponse:
     stats = territory_stats(design, icp if icp and icp.scored_at else None, model) if design.applied_at else {}
     visible = None if request.user.is_leader else territories_visible_to(request.user)
     tree = territory_tree(design, stats, visible)
-    leaves = [
-        stats.get(t.pk, {"potential": 0, "accounts": 0, "a_tier": 0}) for t in territories.filter(level="territory")
-    ]
+    figures = design_figures_for(request.user, design, stats)  # a manager's or rep's: their territories only
     return render(
         request,
         "segmentation/design_detail.html",
         {
             "design": design,
             "tree": tree,
-            "balance": territory_services.balance(leaves),
+            "figures": figures,
+            "scope": None if request.user.is_leader else _scope_label(request.user),
+            "balance": territory_services.balance(figures["leaves"]) if figures["whole"] else None,
             "rules": _rules_with_names(design, request.user) if request.user.is_leader else [],
             "model": model,
             "icp": icp,
@@ -400,19 +403,26 @@ def tam_overview(request: HttpRequest) -> HttpResponse:
                 dedupe_key=f"tam_run:{model.pk}",
             )
             return redirect(job)
-    runs = tam_runs_visible_to(request.user).filter(plan=plan)[:20]
+    runs = tam_runs_listed_for(request.user, plan)
     return render(
         request,
         "segmentation/tam_overview.html",
-        {"plan": plan, "form": form, "bands": bands, "runs": runs, "model": model},
+        {
+            "plan": plan,
+            "form": form,
+            "bands": bands,
+            "runs": runs,
+            "model": model,
+            "scope": None if request.user.is_leader else _scope_label(request.user),
+        },
     )
 
 
-def _funnel(run: TamRun) -> str:
-    values = [run.tam, run.sam, run.som]
+def _funnel(figures: TamFigures | TamRun, whole: bool) -> str:
+    values = [figures.tam, figures.sam, figures.som]
     figure = go.Figure(
         go.Funnel(
-            y=["TAM · all accounts", "SAM · fit the ICP", "SOM · we can win"],
+            y=[f"TAM · {'all accounts' if whole else 'your accounts'}", "SAM · fit the ICP", "SOM · we can win"],
             x=[float(v) for v in values],
             text=[usd(v) for v in values],
             textinfo="text",
@@ -459,12 +469,18 @@ def _bars(rows: list[TamBreakdown]) -> str:
     return chart_html(figure, height=300)
 
 
+def _scope_label(user: User) -> str:
+    """What the figures of a manager's or rep's market pages cover."""
+    return "your territories" if user.is_rep else "your team's territories"
+
+
 _SIZE_ORDER = ["1–49", "50–249", "250–999", "1,000–4,999", "5,000+", "Unknown"]
 
 
 def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(tam_runs_visible_to(request.user), pk=pk)
-    breakdowns = list(run.breakdowns.all())
+    report = tam_report_for(request.user, run)  # a manager's or rep's part of it: their accounts
+    breakdowns = report.breakdowns
     by: dict[str, list[TamBreakdown]] = {}
     for row in breakdowns:
         by.setdefault(row.dimension, []).append(row)
@@ -476,6 +492,8 @@ def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compare = None
     if request.GET.get("compare"):
         compare = tam_runs_visible_to(request.user).filter(pk=request.GET["compare"]).first()
+        if compare is not None:
+            compare.figures = tam_report_for(request.user, compare, totals_only=True).figures
     sizes = sorted(by.get("size", []), key=lambda r: _SIZE_ORDER.index(r.key) if r.key in _SIZE_ORDER else 99)
     tables = [(TamBreakdown.Dimension(d).label, by.get(d, [])) for d in ("vertical", "region", "size", "segment")]
     return render(
@@ -483,10 +501,13 @@ def tam_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "segmentation/tam_run.html",
         {
             "run": run,
+            "report": report,
+            "scope": None if report.whole else _scope_label(request.user),
+            "figures": report.figures,
             "changed_since": tam_run_changed_since(run),
             "compare": compare,
             "others": tam_runs_visible_to(request.user).exclude(pk=run.pk)[:20],
-            "funnel": _funnel(run),
+            "funnel": _funnel(report.figures, report.whole),
             "treemap": _treemap(by.get("vertical_region", [])),
             "sizes": _bars(sizes),
             "tables": [(label, sizes if label == "Size band" else rows) for label, rows in tables],

@@ -34,6 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from salesplan.models import DerivedResult, InputVersion, JobRun, User
+from salesplan.selectors import visible_scope_changed
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
@@ -109,6 +110,7 @@ def inputs_changed(*keys: str) -> None:
                 InputVersion.objects.create(key=key, version=1, changed_at=now)
         except IntegrityError:  # another transaction created it first
             InputVersion.objects.filter(key=key).update(version=F("version") + 1, changed_at=now)
+    visible_scope_changed()  # versions a user object already read in this process are read again
     if not _paused():
         _on_commit_once(refresh_request)
 

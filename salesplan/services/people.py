@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from salesplan.models import Role, Team, User
+from salesplan.selectors import visible_scope_changed
 
 
 def user_create(
@@ -50,6 +51,7 @@ def user_update(*, user: User, **fields: object) -> User:
         user.team = None
     user.full_clean()
     user.save()
+    visible_scope_changed()  # a new team or role: a new scope for them and for their managers
     return user
 
 
@@ -67,4 +69,5 @@ def team_save(*, team: Team | None = None, name: str, manager: User, reps: list[
             raise ValidationError({"reps": f"Only reps can be team members: {', '.join(non_reps)}."})
         User.objects.filter(team=team).exclude(pk__in=[u.pk for u in reps]).update(team=None)
         User.objects.filter(pk__in=[u.pk for u in reps]).update(team=team)
+    visible_scope_changed()
     return team

@@ -21,6 +21,7 @@ def plan_create(
     prior_year_revenue: Decimal | None = None,
     strategic_growth_threshold: Decimal | None = None,
     summary: str = "",
+    share_company_totals: bool = False,
 ) -> StrategyPlan:
     plan = StrategyPlan(
         name=name,
@@ -31,6 +32,7 @@ def plan_create(
         prior_year_revenue=prior_year_revenue,
         strategic_growth_threshold=strategic_growth_threshold,
         summary=summary,
+        share_company_totals=share_company_totals,
     )
     plan.full_clean()
     plan.save()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -63,9 +64,15 @@ def model_parameters(model: TamModel) -> dict[str, Any]:
     }
 
 
-def _base_sql(model: TamModel, icp: IdealCustomerProfile | None) -> tuple[str, list[Any]]:
-    """Per account: vertical, state, size band, segment, potential and whether it is in the SAM (its tier in
-    force — a manager's review, else computed — at or above the model's threshold; "Needs data" never is)."""
+Accounts = tuple[str, list[Any]]  # SQL selecting account ids, and its parameters
+
+
+def _base_sql(
+    model: TamModel, icp: IdealCustomerProfile | None, accounts: Accounts | None = None
+) -> tuple[str, list[Any]]:
+    """Per account (of ``accounts`` when given, else every one): vertical, state, size band, segment, potential
+    and whether it is in the SAM (its tier in force — a manager's review, else computed — at or above the
+    model's threshold; "Needs data" never is)."""
     tiers = ", ".join(repr(t) for t in sam_tiers(model))
     in_sam, join, params = "0", "", []
     if icp:
@@ -77,6 +84,9 @@ def _base_sql(model: TamModel, icp: IdealCustomerProfile | None) -> tuple[str, l
         f"AS region, {size_band_sql()} AS band, a.lifecycle AS segment, {potential_sql(model)} AS potential, "
         f"{in_sam} AS in_sam FROM accounts_account a LEFT JOIN accounts_vertical v ON v.id = a.vertical_id {join}"
     )
+    if accounts is not None:
+        sql += f" WHERE a.id IN ({accounts[0]})"
+        params = [*params, *accounts[1]]
     return sql, params
 
 
@@ -89,14 +99,24 @@ GROUPINGS = {
 }
 
 
-def tam_sql(model: TamModel, icp: IdealCustomerProfile | None, *, postgres: bool) -> list[tuple[str, list[Any]]]:
+def tam_sql(
+    model: TamModel,
+    icp: IdealCustomerProfile | None,
+    *,
+    postgres: bool,
+    accounts: Accounts | None = None,
+    totals_only: bool = False,
+) -> list[tuple[str, list[Any]]]:
     """The aggregate statements of a run, with their parameters: one with GROUPING SETS on PostgreSQL, one
-    per grouping elsewhere. Each returns (dimension, key, key2, accounts, unknown, sam_accounts, tam, sam)."""
-    base, params = _base_sql(model, icp)
+    per grouping elsewhere (only the total with ``totals_only``), over ``accounts`` when given. Each returns
+    (dimension, key, key2, accounts, unknown, sam_accounts, tam, sam)."""
+    base, params = _base_sql(model, icp, accounts)
     measures = (
         "count(*), count(*) - count(b.potential), sum(b.in_sam), COALESCE(sum(b.potential), 0), "
         "COALESCE(sum(CASE WHEN b.in_sam = 1 THEN b.potential END), 0)"
     )
+    if totals_only:
+        return [(f"SELECT 'total', '', '', {measures} FROM ({base}) b", params)]
     if postgres:
         sets = ", ".join(f"({', '.join(cols)})" for cols in GROUPINGS.values()) + ", ()"
         dimension = (
@@ -127,6 +147,90 @@ def _mask(cols: tuple[str, ...]) -> int:
     return sum(1 << (len(order) - 1 - i) for i, c in enumerate(order) if c not in cols)
 
 
+def tam_aggregate(
+    model: TamModel,
+    icp: IdealCustomerProfile | None,
+    *,
+    accounts: Accounts | None = None,
+    totals_only: bool = False,
+) -> list[tuple]:
+    """The rows of ``tam_sql`` (the "total" row first among them), read in one pass over the accounts."""
+    postgres = connection.vendor == "postgresql"
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        if postgres:
+            cursor.execute("SET jit = off")  # compiling these expressions costs more than it saves
+        try:
+            for sql, params in tam_sql(model, icp, postgres=postgres, accounts=accounts, totals_only=totals_only):
+                cursor.execute(sql, params)
+                rows.extend(cursor.fetchall())
+        finally:
+            if postgres:
+                cursor.execute("RESET jit")
+    return rows
+
+
+@dataclass
+class TamFigures:
+    """TAM / SAM / SOM of a set of accounts with their breakdowns (unsaved rows): a run's, or the part of a
+    run a manager or rep may see. The totals have a kept run's names, so pages read either alike."""
+
+    accounts: int
+    accounts_unknown: int
+    sam_accounts: int
+    tam: Decimal
+    sam: Decimal
+    som: Decimal
+    breakdowns: list[TamBreakdown] = field(default_factory=list)
+
+
+def tam_figures(rows: list[tuple], som_share_pct: Decimal | str) -> TamFigures:
+    """``tam_aggregate``'s rows as figures, rounded to whole dollars as a run keeps them."""
+    som_share = Decimal(som_share_pct) / 100
+    total = next((r for r in rows if r[0] == "total"), ("total", "", "", 0, 0, 0, 0, 0))
+    return TamFigures(
+        accounts=total[3],
+        accounts_unknown=total[4],
+        sam_accounts=total[5] or 0,
+        tam=Decimal(round(total[6])),
+        sam=Decimal(round(total[7])),
+        som=Decimal(round(Decimal(total[7]) * som_share)),
+        breakdowns=[
+            TamBreakdown(
+                dimension=r[0],
+                key=(r[1] or "")[:200],
+                key2=(r[2] or "")[:200],
+                accounts=r[3],
+                sam_accounts=r[5] or 0,
+                tam=Decimal(round(r[6])),
+                sam=Decimal(round(r[7])),
+                som=Decimal(round(Decimal(r[7]) * som_share)),
+            )
+            # Largest first, as a kept run's rows are read.
+            for r in sorted(rows, key=lambda r: (-(r[6] or 0), r[1] or ""))
+            if r[0] != "total"
+        ],
+    )
+
+
+def tam_run_model(run: TamRun) -> TamModel:
+    """The model as the run kept it (unsaved): the part of a run someone may see is sized with the run's own
+    parameters, whatever the plan's model became since."""
+    kept = run.parameters or {}
+    current = run.model or TamModel(plan_id=run.plan_id)
+    return TamModel(
+        pk=run.model_id,
+        plan_id=run.plan_id,
+        name=kept.get("name", current.name),
+        method=kept.get("method", current.method),
+        revenue_share_pct=Decimal(str(kept.get("revenue_share_pct", current.revenue_share_pct))),
+        price_per_employee=int(kept.get("price_per_employee", current.price_per_employee)),
+        bands=kept.get("bands", current.bands),
+        sam_min_tier=kept.get("sam_min_tier", current.sam_min_tier),
+        som_share_pct=Decimal(str(kept.get("som_share_pct", current.som_share_pct))),
+    )
+
+
 def tam_run(
     *,
     model: TamModel,
@@ -136,25 +240,12 @@ def tam_run(
 ) -> TamRun:
     """Compute TAM / SAM / SOM with every breakdown in one pass over the accounts and keep it as a run."""
     progress = progress or (lambda _p, _m: None)
-    postgres = connection.vendor == "postgresql"
-    som_share = Decimal(model.som_share_pct) / 100
     inputs = input_versions(tam_depends(model, icp))  # before reading: a change meanwhile dates the run
     started = time.perf_counter()
     progress(10, "Sizing the market")
-    rows: list[tuple] = []
-    with connection.cursor() as cursor:
-        if postgres:
-            cursor.execute("SET jit = off")  # compiling these expressions costs more than it saves
-        try:
-            for sql, params in tam_sql(model, icp, postgres=postgres):
-                cursor.execute(sql, params)
-                rows.extend(cursor.fetchall())
-        finally:
-            if postgres:
-                cursor.execute("RESET jit")
+    figures = tam_figures(tam_aggregate(model, icp), model.som_share_pct)
     seconds = time.perf_counter() - started
     progress(90, "Keeping the run")
-    total = next(r for r in rows if r[0] == "total")
     with transaction.atomic():
         run = TamRun.objects.create(
             plan=model.plan,
@@ -162,29 +253,17 @@ def tam_run(
             icp=icp,
             parameters=model_parameters(model) | {"icp": str(icp) if icp else None, "inputs": inputs},
             created_by=user,
-            accounts=total[3],
-            accounts_unknown=total[4],
-            sam_accounts=total[5] or 0,
-            tam=round(total[6]),
-            sam=round(total[7]),
-            som=round(Decimal(total[7]) * som_share),
+            accounts=figures.accounts,
+            accounts_unknown=figures.accounts_unknown,
+            sam_accounts=figures.sam_accounts,
+            tam=figures.tam,
+            sam=figures.sam,
+            som=figures.som,
             seconds=seconds,
         )
-        TamBreakdown.objects.bulk_create(
-            TamBreakdown(
-                run=run,
-                dimension=r[0],
-                key=(r[1] or "")[:200],
-                key2=(r[2] or "")[:200],
-                accounts=r[3],
-                sam_accounts=r[5] or 0,
-                tam=round(r[6]),
-                sam=round(r[7]),
-                som=round(Decimal(r[7]) * som_share),
-            )
-            for r in rows
-            if r[0] != "total"
-        )
+        for row in figures.breakdowns:
+            row.run = run
+        TamBreakdown.objects.bulk_create(figures.breakdowns)
     progress(100, f"TAM {usd(run.tam)} · SAM {usd(run.sam)} · SOM {usd(run.som)}")
     return run
 
