@@ -99,6 +99,19 @@ def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world)
     assert sheet["K2"].value == 5
 
 
+def test_matrix_exports_write_a_criterion_named_like_a_formula_as_text(client, org, world):
+    evil = '=HYPERLINK("http://evil.example/","Open")'
+    world["icp"].criteria.filter(key="budget").update(name=evil)
+    response = _matrix(client, org["leader"], world["icp"], export="csv")
+    header = next(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert header[-1] == f"'{evil} (of 5)"
+    response = _matrix(client, org["leader"], world["icp"], export="xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    written = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert sheet.cell(row=1, column=sheet.max_column).value == f"'{evil} (of 5)"
+    assert all(c.data_type == "s" and not c.value.startswith(("=", "+", "-", "@")) for c in written)
+
+
 def test_drafts_are_the_leaders_and_editing_is_the_leaders(client, org, world):
     draft = icp_create(plan=world["plan"], user=org["leader"], name="Next year")
     client.force_login(org["manager_a"])
