@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from salesplan.access import require_leader
@@ -19,6 +19,7 @@ from salesplan.filters import JobFilter, PlanFilter, UserFilter
 from salesplan.forms import DemoDataForm, LoginForm, PlanForm, TeamForm, UserForm
 from salesplan.listing import list_paginate, list_sort
 from salesplan.models import JobRun
+from salesplan.redirects import next_url_or, site_url_or
 from salesplan.selectors import (
     jobs_visible_to,
     plan_current,
@@ -378,9 +379,7 @@ def freshness_fragment(request: HttpRequest, key: str) -> HttpResponse:
     state = derived_freshness_for(request.user, key)
     if state is None:
         raise Http404("No such result.")
-    page_url = request.headers.get("HX-Current-URL", "")
-    if not url_has_allowed_host_and_scheme(page_url, allowed_hosts={request.get_host()}):
-        page_url = ""
+    page_url = site_url_or(request, request.headers.get("HX-Current-URL", ""), "")
     response = render(
         request,
         "partials/freshness.html",
@@ -400,7 +399,5 @@ def refresh_start(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Everything is up to date.")
     else:
         messages.success(request, "Bringing scores, territories and rankings up to date; the page says when done.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(job) if job else redirect("home")
+    fallback = job.get_absolute_url() if job else reverse("home")
+    return redirect(next_url_or(request, fallback))

@@ -233,10 +233,31 @@ def _names(response) -> list[str]:
     return [r["account"].name for r in response.context["rows"]]
 
 
-def test_answering_goes_back_only_to_a_page_of_this_site(client, org, world):
+OFF_SITE = ["https://evil.example.com/", "//evil.example", "/\\evil.example", " //evil.example", "http:evil.example"]
+
+
+@pytest.mark.parametrize("away", OFF_SITE)
+def test_answering_goes_back_only_to_a_page_of_this_site(client, org, world, away):
     client.force_login(org["rep_a1"])
     url = reverse("icp_answer", args=[world["icp"].pk, world["mine"].pk])
-    away = client.post(url, {"key": "budget", "answer": "no", "next": "https://evil.example.com/"})
-    assert away["Location"] == reverse("account_detail", args=[world["mine"].pk])
+    response = client.post(url, {"key": "budget", "answer": "no", "next": away})
+    assert response["Location"] == reverse("account_detail", args=[world["mine"].pk])
     back = client.post(url, {"key": "budget", "answer": "yes", "next": "/segmentation/matrix/?tier=A"})
     assert back["Location"] == "/segmentation/matrix/?tier=A"
+
+
+@pytest.mark.parametrize("away", OFF_SITE)
+def test_reviewing_goes_back_only_to_a_page_of_this_site(client, org, world, away):
+    client.force_login(org["manager_a"])
+    url = reverse("icp_review", args=[world["icp"].pk, world["mine"].pk])
+    response = client.post(url, {"tier": "D", "reason": "Shrinking", "next": away})
+    assert response["Location"] == reverse("icp_matrix", args=[world["icp"].pk])
+    back = client.post(url, {"tier": "D", "reason": "Shrinking", "next": "/segmentation/matrix/?tier=D"})
+    assert back["Location"] == "/segmentation/matrix/?tier=D"
+
+
+def test_over_https_the_way_back_stays_on_https(client, org, world):
+    client.force_login(org["manager_a"])
+    url = reverse("icp_review", args=[world["icp"].pk, world["mine"].pk])
+    response = client.post(url, {"tier": "D", "reason": "x", "next": "http://testserver/home/"}, secure=True)
+    assert response["Location"] == reverse("icp_matrix", args=[world["icp"].pk])
