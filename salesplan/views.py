@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -31,6 +34,7 @@ from salesplan.services import people, plans
 from salesplan.services.demo import demo_is_loaded, demo_logins
 from salesplan.services.freshness import derived_freshness_for, refresh_request
 from salesplan.services.jobs import job_kind_get, job_start
+from salesplan.services.logins import login_locked_usernames, login_unlock
 
 
 def _form_errors_from(form: object, exc: ValidationError) -> None:
@@ -52,7 +56,37 @@ class LoginView(auth_views.LoginView):
         # Demo logins are a convenience of a local trial, never shown in production.
         context["demo_logins"] = demo_logins() if settings.DEBUG else []
         context["demo_password"] = settings.DEMO_PASSWORD
+        context["password_reset"] = settings.PASSWORD_RESET_BY_EMAIL
         return context
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """django-axes calls this when it refuses a sign-in for too many failures: the sign-in page as it was
+    answered (its form already says why: LoginForm's "locked_out" error), as 429 Too Many Requests."""
+    if original_response is None:
+        return HttpResponse("Too many failed sign-ins: try again later.", status=429)
+    original_response.status_code = 429
+    return original_response
+
+
+def _when_email_is_set_up(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Password reset by e-mail exists only when the operator configured e-mail (EMAIL_URL)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not settings.PASSWORD_RESET_BY_EMAIL:
+            raise Http404("Password reset by e-mail is not set up here: your sales leader can set a new password.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+password_reset = _when_email_is_set_up(auth_views.PasswordResetView.as_view())
+password_reset_done = _when_email_is_set_up(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = _when_email_is_set_up(auth_views.PasswordResetConfirmView.as_view())
+password_reset_complete = _when_email_is_set_up(auth_views.PasswordResetCompleteView.as_view())
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -183,11 +217,23 @@ def user_list(request: HttpRequest) -> HttpResponse:
             header=["Username", "First name", "Last name", "Email", "Title", "Role", "Team", "Active", "Last sign-in"],
             rows=rows,
         )
+    page = list_paginate(request, qs)
+    locked = login_locked_usernames(usernames=[p.username for p in page]) if request.user.is_leader else set()
     return render(
         request,
         "salesplan/user_list.html",
-        {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting},
+        {"page": page, "filter": filterset, "sorting": sorting, "locked_out": locked},
     )
+
+
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sales leader lifts a person's sign-in lock-out (too many failed sign-ins): they can sign in at once."""
+    person = get_object_or_404(users_visible_to(request.user), pk=pk)
+    require_leader(request, "unlock a sign-in")
+    login_unlock(user=person, by=request.user)
+    messages.success(request, f"{person} can sign in again: their failed sign-ins are forgotten.")
+    return redirect(next_url_or(request, reverse("user_list")))
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
