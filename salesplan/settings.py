@@ -143,8 +143,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Failed sign-ins are throttled (django-axes; salesplan.services.logins says how): AXES_FAILURE_LIMIT for
 # one username from one address, LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the usernames, both
-# over LOGIN_LOCKOUT_MINUTES after the last failure. A success does not wipe the count: a guesser with an
-# account of their own must not reset the address's failures by signing in between guesses.
+# over LOGIN_LOCKOUT_MINUTES after the last failure. Signing in forgives only that username's failures from
+# that address (AXES_RESET_ON_SUCCESS would wipe the address's, letting a guesser reset them at will).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -54,6 +54,12 @@ class LoginThrottle(AxesDatabaseHandler):
         scaled = _failures(from_address) * settings.AXES_FAILURE_LIMIT // settings.LOGIN_ADDRESS_FAILURE_LIMIT
         return max(for_username, scaled)
 
+    def user_logged_in(self, sender: object, request: HttpRequest, user: User, **kwargs: object) -> None:
+        """The right password forgives that person's own failures from that address, and only those: a
+        guesser who signs in to an account of their own between guesses keeps the address's count."""
+        super().user_logged_in(sender, request, user, **kwargs)
+        AccessAttempt.objects.filter(username=user.get_username(), ip_address=request.axes_ip_address).delete()
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The address a sign-in comes from: behind ``TRUSTED_PROXY_COUNT`` proxies, the address the outermost

@@ -61,6 +61,21 @@ def test_below_the_limit_the_right_password_signs_in(client, people):
     assert _signed_in(_sign_in(client, "rep_a1", PASSWORD))
 
 
+def test_signing_in_forgives_ones_own_failures_but_not_the_addresss(client, people):
+    _fail(client, "rep_a1", 9)
+    assert _signed_in(_sign_in(client, "rep_a1", PASSWORD))
+    client.logout()
+    _fail(client, "rep_a1", 9)
+    assert _signed_in(_sign_in(client, "rep_a1", PASSWORD))  # 18 failures, never 10 in a row
+    client.logout()
+    for username in ["ghost1", "ghost2", "ghost3", "ghost4", "ghost5"]:
+        _fail(client, username, 9)
+        assert _signed_in(_sign_in(client, "rep_a1", PASSWORD))  # the guesser's own account, between guesses
+        client.logout()
+    _fail(client, "ghost6", 5)  # 50 failures from the address: locked, whoever signs in
+    assert _sign_in(client, "rep_a1", PASSWORD).status_code == 429
+
+
 def test_a_lock_out_holds_for_that_username_from_that_address_only(client, people):
     _fail(client, "rep_a1", 10, address="10.0.0.1")
     assert _sign_in(client, "rep_a1", PASSWORD, address="10.0.0.1").status_code == 429
