@@ -223,8 +223,18 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+# Reports every Content-Security-Policy violation of a page (a blocked inline script, eval, a foreign
+# resource) to the test: the browser would otherwise only refuse it quietly.
+_CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolation(
+  `${e.effectiveDirective} refused ${e.blockedURI || "inline"} (${e.sourceFile || e.documentURI}:${e.lineNumber})`));
+"""
+
+
 @pytest.fixture
 def page(browser: object, live_server: object) -> Iterator[object]:
+    """A browser page on the live server. Any Content-Security-Policy violation on any page it opens fails
+    the test; ``page.csp_violations`` lists them as they happen."""
     from django.test.testcases import QuietWSGIRequestHandler
 
     # The live server writes a response's headers and body in separate sends; with Nagle's algorithm on,
@@ -232,9 +242,15 @@ def page(browser: object, live_server: object) -> Iterator[object]:
     QuietWSGIRequestHandler.disable_nagle_algorithm = True
     context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
     context.set_default_timeout(15_000)
+    violations: list[str] = []
+    context.expose_binding("__cspViolation", lambda source, text: violations.append(f"{source['frame'].url}: {text}"))
+    context.add_init_script(_CSP_WATCH)
     page = context.new_page()
+    page.csp_violations = violations
     yield page
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(violations), pytrace=False)
 
 
 def wait_for(condition: object, *, timeout: float = 60, what: str = "condition") -> object:

@@ -14,7 +14,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import (
@@ -36,6 +35,7 @@ from salesplan.exports import csv_response
 from salesplan.filters import StyledFilterSet
 from salesplan.listing import list_paginate, list_sort
 from salesplan.models import Territory, User
+from salesplan.redirects import next_url_or
 from salesplan.selectors import territory_design_published_id
 from salesplan.services.jobs import JobError
 from salesplan.templatetags.salesplan_tags import num, usd
@@ -388,10 +388,7 @@ def possible_duplicate_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 if decision == "same"
                 else f"Kept row {duplicate.row} and “{name}” as two companies.",
             )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("possible_duplicate_list")
-    return redirect(target)
+    return redirect(next_url_or(request, reverse("possible_duplicate_list")))
 
 
 # --- Undo -----------------------------------------------------------------------------------------

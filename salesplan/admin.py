@@ -3,7 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from salesplan.forms import AdminLoginForm
 from salesplan.models import JobRun, StrategyPlan, Team, User
+
+# The admin's sign-in is throttled like the app's, and says so when it refuses.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

@@ -13,10 +13,18 @@ _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """Neutralize formula injection in text cells; numbers (and None) pass through untouched."""
+    """Neutralize formula injection in text cells; numbers (and None) pass through untouched.
+
+    Every cell of every export goes through here, header cells included: a column or criterion name is
+    text a user typed or a file brought, like any other."""
     if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def _header_safe(header: Sequence[Any]) -> list[str]:
+    # A header names columns: always text, so a number-like name stays a name.
+    return [spreadsheet_safe("" if name is None else str(name)) for name in header]
 
 
 class _Echo:
@@ -27,7 +35,7 @@ class _Echo:
 def csv_rows(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a BOM, so Excel opens UTF-8 names correctly
-    yield writer.writerow(header)
+    yield writer.writerow(_header_safe(header))
     for row in rows:
         yield writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row])
 
@@ -52,8 +60,10 @@ def xlsx_write(*, target: Any, header: Sequence[str], rows: Iterable[Sequence[An
     sheet = workbook.create_sheet(title=title[:31])
     bold = Font(bold=True)
     header_cells = []
-    for name in header:
+    for name in _header_safe(header):
         cell = WriteOnlyCell(sheet, value=name)
+        # openpyxl reads a string starting with "=" as a formula; a header cell is text whatever it holds.
+        cell.data_type = "s"
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)

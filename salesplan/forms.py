@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 
@@ -89,8 +91,28 @@ class AmountField(forms.IntegerField):
         return amount
 
 
-class LoginForm(AuthenticationForm):
+class LockoutMessageMixin:
+    """A sign-in refused because of too many failures says so, instead of "wrong password" (django-axes
+    marks the request; salesplan.services.logins counts)."""
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        if getattr(self.request, "axes_locked_out", False):
+            minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+            return forms.ValidationError(
+                "Too many failed sign-ins: signing in from here is paused. Try again in %(minutes)d minutes, "
+                "or ask your sales leader to unlock your account (People page).",
+                code="locked_out",
+                params={"minutes": minutes},
+            )
+        return super().get_invalid_login_error()
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
     username = forms.CharField(widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
+
+
+class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    pass
 
 
 class PlanForm(forms.ModelForm):

@@ -8,9 +8,11 @@ thread of the web process, so a new user needs nothing but Python. ``DATABASE_UR
 from __future__ import annotations
 
 import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
+    "csp",
+    "axes",
     # Layered bottom-up: salesplan (core) <- accounts <- segmentation <- leads.
     "salesplan",
     "accounts",
@@ -62,7 +66,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the sign-in page saying why.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salesplan.urls"
@@ -134,12 +141,44 @@ AUTH_USER_MODEL = "salesplan.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed sign-ins are throttled (django-axes; salesplan.services.logins says how): AXES_FAILURE_LIMIT for
+# one username from one address, LOGIN_ADDRESS_FAILURE_LIMIT from one address whatever the usernames, both
+# over LOGIN_LOCKOUT_MINUTES after the last failure. Signing in forgives only that username's failures from
+# that address (AXES_RESET_ON_SUCCESS would wipe the address's, letting a guesser reset them at will).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "salesplan.services.logins.LoginThrottle"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=50)
+if not 0 < AXES_FAILURE_LIMIT <= LOGIN_ADDRESS_FAILURE_LIMIT:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT must be at least 1 and at most LOGIN_ADDRESS_FAILURE_LIMIT.")
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_CALLABLE = "salesplan.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "salesplan.services.logins.client_ip"
+# Each failure and lock-out is logged (WARNING, logger "axes") with the username and the address, never
+# the password; without the start-up banner and the per-request chatter (AXES_VERBOSE).
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy: say how many proxies append X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- E-mail: only for password reset. Without EMAIL_URL no mail is sent and the sign-in page offers no
+# reset: a sales leader sets a new password on the person's page instead (see README, "Signing in").
+EMAIL_URL = env.str("EMAIL_URL", default="")  # smtp+tls://user:password@mail.example.com:587, consolemail://
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+PASSWORD_RESET_BY_EMAIL = bool(EMAIL_URL)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="salesplan <webmaster@localhost>")
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -197,6 +236,25 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Every page says what it may load and run: only this site's own files, no inline script, no eval. The
+# pages pass data to scripts as JSON data blocks (json_script) and wire behaviour in static/js/app.js.
+# Styles allow 'unsafe-inline' for style="" attributes (templates, and those plotly.js sets as it draws);
+# scripts never do. Bootstrap draws small icons (select arrows, close buttons) as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -208,6 +266,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # runserver prints these itself; logging them again doubles every line.
         "django.utils.autoreload": {"level": "WARNING"},
+        # Failed sign-ins and lock-outs are warnings; the handler's INFO lines are its bookkeeping.
+        "axes": {"level": "WARNING"},
     },
 }
 

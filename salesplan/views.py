@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -9,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from salesplan.access import require_leader
@@ -19,6 +22,7 @@ from salesplan.filters import JobFilter, PlanFilter, UserFilter
 from salesplan.forms import DemoDataForm, LoginForm, PlanForm, TeamForm, UserForm
 from salesplan.listing import list_paginate, list_sort
 from salesplan.models import JobRun
+from salesplan.redirects import next_url_or, site_url_or
 from salesplan.selectors import (
     jobs_visible_to,
     plan_current,
@@ -30,6 +34,7 @@ from salesplan.services import people, plans
 from salesplan.services.demo import demo_is_loaded, demo_logins
 from salesplan.services.freshness import derived_freshness_for, refresh_request
 from salesplan.services.jobs import job_kind_get, job_start
+from salesplan.services.logins import login_locked_usernames, login_unlock
 
 
 def _form_errors_from(form: object, exc: ValidationError) -> None:
@@ -51,7 +56,37 @@ class LoginView(auth_views.LoginView):
         # Demo logins are a convenience of a local trial, never shown in production.
         context["demo_logins"] = demo_logins() if settings.DEBUG else []
         context["demo_password"] = settings.DEMO_PASSWORD
+        context["password_reset"] = settings.PASSWORD_RESET_BY_EMAIL
         return context
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """django-axes calls this when it refuses a sign-in for too many failures: the sign-in page as it was
+    answered (its form already says why: LoginForm's "locked_out" error), as 429 Too Many Requests."""
+    if original_response is None:
+        return HttpResponse("Too many failed sign-ins: try again later.", status=429)
+    original_response.status_code = 429
+    return original_response
+
+
+def _when_email_is_set_up(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Password reset by e-mail exists only when the operator configured e-mail (EMAIL_URL)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not settings.PASSWORD_RESET_BY_EMAIL:
+            raise Http404("Password reset by e-mail is not set up here: your sales leader can set a new password.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+password_reset = _when_email_is_set_up(auth_views.PasswordResetView.as_view())
+password_reset_done = _when_email_is_set_up(auth_views.PasswordResetDoneView.as_view())
+password_reset_confirm = _when_email_is_set_up(auth_views.PasswordResetConfirmView.as_view())
+password_reset_complete = _when_email_is_set_up(auth_views.PasswordResetCompleteView.as_view())
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -182,11 +217,23 @@ def user_list(request: HttpRequest) -> HttpResponse:
             header=["Username", "First name", "Last name", "Email", "Title", "Role", "Team", "Active", "Last sign-in"],
             rows=rows,
         )
+    page = list_paginate(request, qs)
+    locked = login_locked_usernames(usernames=[p.username for p in page]) if request.user.is_leader else set()
     return render(
         request,
         "salesplan/user_list.html",
-        {"page": list_paginate(request, qs), "filter": filterset, "sorting": sorting},
+        {"page": page, "filter": filterset, "sorting": sorting, "locked_out": locked},
     )
+
+
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """A sales leader lifts a person's sign-in lock-out (too many failed sign-ins): they can sign in at once."""
+    person = get_object_or_404(users_visible_to(request.user), pk=pk)
+    require_leader(request, "unlock a sign-in")
+    login_unlock(user=person, by=request.user)
+    messages.success(request, f"{person} can sign in again: their failed sign-ins are forgotten.")
+    return redirect(next_url_or(request, reverse("user_list")))
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -378,9 +425,7 @@ def freshness_fragment(request: HttpRequest, key: str) -> HttpResponse:
     state = derived_freshness_for(request.user, key)
     if state is None:
         raise Http404("No such result.")
-    page_url = request.headers.get("HX-Current-URL", "")
-    if not url_has_allowed_host_and_scheme(page_url, allowed_hosts={request.get_host()}):
-        page_url = ""
+    page_url = site_url_or(request, request.headers.get("HX-Current-URL", ""), "")
     response = render(
         request,
         "partials/freshness.html",
@@ -400,7 +445,5 @@ def refresh_start(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Everything is up to date.")
     else:
         messages.success(request, "Bringing scores, territories and rankings up to date; the page says when done.")
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(job) if job else redirect("home")
+    fallback = job.get_absolute_url() if job else reverse("home")
+    return redirect(next_url_or(request, fallback))

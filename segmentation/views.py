@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -21,6 +20,7 @@ from accounts.selectors import accounts_visible_to
 from salesplan.access import require_leader
 from salesplan.exports import csv_response, xlsx_write
 from salesplan.listing import list_paginate, list_sort
+from salesplan.redirects import next_url_or
 from salesplan.selectors import plans_visible_to
 from salesplan.services.jobs import job_start
 from segmentation import charts
@@ -41,15 +41,6 @@ from segmentation.selectors import (
 from segmentation.services import icp as icp_services
 
 FIELD_LABELS = {**CATEGORY_FIELDS, **FACTS}
-
-
-def _next_or(request: HttpRequest, fallback: str) -> str:
-    """The page to go back to: ``next`` when it is on this site, else ``fallback``."""
-    target = request.POST.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if target and allowed else fallback
 
 
 def _icp(request: HttpRequest, pk: int) -> IdealCustomerProfile:
@@ -368,7 +359,7 @@ def icp_answer(request: HttpRequest, pk: int, account_id: int) -> HttpResponse:
     if request.htmx:
         return _matrix_row_response(request, icp, account.pk)
     messages.success(request, f"Answer saved for {account.name}.")
-    return redirect(_next_or(request, reverse("account_detail", args=[account.pk])))
+    return redirect(next_url_or(request, reverse("account_detail", args=[account.pk])))
 
 
 @require_POST
@@ -401,7 +392,7 @@ def icp_review(request: HttpRequest, pk: int, account_id: int) -> HttpResponse:
         return response
     if error:
         messages.error(request, error)
-    return redirect(_next_or(request, reverse("icp_matrix", args=[icp.pk])))
+    return redirect(next_url_or(request, reverse("icp_matrix", args=[icp.pk])))
 
 
 def account_icp_panel(request: HttpRequest, account_id: int) -> HttpResponse:

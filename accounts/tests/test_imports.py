@@ -220,6 +220,17 @@ def test_skip_invalid_imports_the_valid_rows_and_offers_the_rejects(run, client,
     assert body.splitlines() == ["Company,Revenue,Problem", "Bad Co,'-12,Revenue: must not be negative"]
 
 
+def test_rejected_rows_file_neutralizes_a_formula_in_the_files_header(run, client, org):
+    evil = '=HYPERLINK("http://evil.example/","Open")'
+    data = f'Company,Revenue,"{evil.replace(chr(34), chr(34) * 2)}"\nGood Co,$1.2M,a\nBad Co,-12,b\n'
+    account_import, _job = run(data, mode="skip")
+    client.force_login(org["leader"])
+    response = client.get(reverse("account_import_rejected_csv", args=[account_import.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["Company", "Revenue", "'" + evil, "Problem"]
+    assert rows[1:] == [["Bad Co", "'-12", "b", "Revenue: must not be negative"]]
+
+
 @pytest.mark.parametrize(
     ("data", "name"),
     [

@@ -9,7 +9,9 @@ Signed in as the demo's leader, a manager and a rep, from the home page:
   the filters;
 - every export link, clicked after a filter and a sort were applied in the browser, downloads a file (CSV
   or Excel) whose rows are the list's rows across all its pages, in the same order;
-- nothing in the database changed: no GET link changes data (signing out is a POST).
+- nothing in the database changed: no GET link changes data (signing out is a POST);
+- every page carries a Content-Security-Policy header that allows no inline script and no eval, and no page
+  opened in the browser breaks it (a blocked inline script, handler or eval fails the walk).
 
 The test client never resolves an ``href`` the way a browser does (``??page=2`` is a page 1 to it), which is
 why this walk clicks.
@@ -198,6 +200,8 @@ class Walk:
     clicks: int = 0  # pages opened by clicking a link or a button
     lists_paged: set[str] = field(default_factory=set)
     exports_checked: list[str] = field(default_factory=list)
+    csp_pages: set[str] = field(default_factory=set)  # HTML pages whose Content-Security-Policy was checked
+    csp_violations_seen: int = 0
     _links: dict[str, list[str]] = field(default_factory=dict)
     _current: str = ""
     _inflight: set = field(default_factory=set)
@@ -223,6 +227,28 @@ class Walk:
     def _response(self, response: object) -> None:
         if response.url.startswith(self.base) and response.status >= 400:
             self.problem(f"{response.request.resource_type} {response.url} answered {response.status}")
+        if response.url.startswith(self.base) and response.request.resource_type == "document":
+            self.check_csp(response.url, response.headers)
+
+    def check_csp(self, url: str, headers: dict[str, str]) -> None:
+        """An HTML page must say what it may run: this site's scripts only, never inline ones or eval."""
+        if not headers.get("content-type", "").startswith("text/html"):
+            return
+        self.csp_pages.add(url)
+        policy = headers.get("content-security-policy", "")
+        directives = dict(part.strip().partition(" ")[::2] for part in policy.split(";"))
+        scripts = directives.get("script-src", directives.get("default-src", "*"))
+        if not policy:
+            self.problems.append(f"{url}: no Content-Security-Policy header")
+        elif scripts.split() != ["'self'"]:
+            self.problems.append(f"{url}: the Content-Security-Policy lets scripts run from {scripts!r}")
+
+    def csp_violations(self) -> None:
+        """What the page broke of its Content-Security-Policy (see conftest's ``page``): each one a problem."""
+        for violation in self.page.csp_violations:
+            self.problem(f"Content-Security-Policy violation: {violation}")
+            self.csp_violations_seen += 1
+        self.page.csp_violations.clear()  # reported here, with the page it happened on
 
     # --- Links ------------------------------------------------------------------------------------
 
@@ -252,6 +278,7 @@ class Walk:
         elif urlsplit(response.url).path == "/login/" != urlsplit(url).path:
             self.problems.append(f"{url} (linked from {found_on}) sent the user to the sign-in page")
         elif response.headers.get("content-type", "").startswith("text/html"):
+            self.check_csp(response.url, response.headers)
             self.landed[url] = response.url
             self.html.setdefault(response.url, response.text())
         return self.landed[url]
@@ -263,6 +290,7 @@ class Walk:
         deadline = time.monotonic() + 10
         while self._inflight and time.monotonic() < deadline:
             self.page.wait_for_timeout(20)
+        self.csp_violations()
 
     def visit(self, url: str) -> None:
         self._current = url
@@ -547,7 +575,10 @@ def test_every_link_list_and_export_of_the_role_works_in_the_browser(page, live_
         f"\n{username}: {len(walk.landed)} links answered, {len(walk.loaded)} pages opened in the browser "
         f"({len({_url_name(u) for u in walk.loaded})} URL patterns) and {walk.clicks} by clicking, "
         f"lists paged: {sorted(walk.lists_paged)}, "
-        f"{len(walk.exports_checked)} downloads checked: {walk.exports_checked}; {time.monotonic() - started:.1f} s"
+        f"{len(walk.exports_checked)} downloads checked: {walk.exports_checked}; "
+        f"{len(walk.csp_pages)} pages with a Content-Security-Policy checked, "
+        f"{len(walk.loaded) + walk.clicks} rendered in the browser: {walk.csp_violations_seen} violations; "
+        f"{time.monotonic() - started:.1f} s"
     )
     if walk.problems:
         pytest.fail(f"{len(walk.problems)} problems for {username}:\n" + "\n".join(walk.problems), pytrace=False)

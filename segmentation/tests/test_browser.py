@@ -89,6 +89,11 @@ def test_rep_answers_a_question_and_the_score_and_tier_move(page, scored):
         "Have we solved its application challenges for similar customers?"
     )
     expect(panel.locator("#changes-most li").first).to_contain_text("a “yes” adds 4.0 points")
+    # Answering here saves as soon as the answer is chosen (no inline handler: the page's CSP runs none).
+    with page.expect_navigation():
+        panel.get_by_label("Confirmed budget", exact=True).select_option("yes")
+    expect(page.get_by_role("alert")).to_contain_text("Answer saved for Browser Test Co")
+    expect(page.locator("#account-icp tr", has_text="Confirmed budget")).to_contain_text("8 / 8")
 
 
 def test_manager_overrides_a_tier_with_a_reason(page, scored):

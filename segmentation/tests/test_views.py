@@ -99,6 +99,19 @@ def test_matrix_exports_neutralize_formulas_and_keep_numbers(client, org, world)
     assert sheet["K2"].value == 5
 
 
+def test_matrix_exports_write_a_criterion_named_like_a_formula_as_text(client, org, world):
+    evil = '=HYPERLINK("http://evil.example/","Open")'
+    world["icp"].criteria.filter(key="budget").update(name=evil)
+    response = _matrix(client, org["leader"], world["icp"], export="csv")
+    header = next(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert header[-1] == f"'{evil} (of 5)"
+    response = _matrix(client, org["leader"], world["icp"], export="xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    written = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert sheet.cell(row=1, column=sheet.max_column).value == f"'{evil} (of 5)"
+    assert all(c.data_type == "s" and not c.value.startswith(("=", "+", "-", "@")) for c in written)
+
+
 def test_drafts_are_the_leaders_and_editing_is_the_leaders(client, org, world):
     draft = icp_create(plan=world["plan"], user=org["leader"], name="Next year")
     client.force_login(org["manager_a"])
@@ -220,10 +233,31 @@ def _names(response) -> list[str]:
     return [r["account"].name for r in response.context["rows"]]
 
 
-def test_answering_goes_back_only_to_a_page_of_this_site(client, org, world):
+OFF_SITE = ["https://evil.example.com/", "//evil.example", "/\\evil.example", " //evil.example", "http:evil.example"]
+
+
+@pytest.mark.parametrize("away", OFF_SITE)
+def test_answering_goes_back_only_to_a_page_of_this_site(client, org, world, away):
     client.force_login(org["rep_a1"])
     url = reverse("icp_answer", args=[world["icp"].pk, world["mine"].pk])
-    away = client.post(url, {"key": "budget", "answer": "no", "next": "https://evil.example.com/"})
-    assert away["Location"] == reverse("account_detail", args=[world["mine"].pk])
+    response = client.post(url, {"key": "budget", "answer": "no", "next": away})
+    assert response["Location"] == reverse("account_detail", args=[world["mine"].pk])
     back = client.post(url, {"key": "budget", "answer": "yes", "next": "/segmentation/matrix/?tier=A"})
     assert back["Location"] == "/segmentation/matrix/?tier=A"
+
+
+@pytest.mark.parametrize("away", OFF_SITE)
+def test_reviewing_goes_back_only_to_a_page_of_this_site(client, org, world, away):
+    client.force_login(org["manager_a"])
+    url = reverse("icp_review", args=[world["icp"].pk, world["mine"].pk])
+    response = client.post(url, {"tier": "D", "reason": "Shrinking", "next": away})
+    assert response["Location"] == reverse("icp_matrix", args=[world["icp"].pk])
+    back = client.post(url, {"tier": "D", "reason": "Shrinking", "next": "/segmentation/matrix/?tier=D"})
+    assert back["Location"] == "/segmentation/matrix/?tier=D"
+
+
+def test_over_https_the_way_back_stays_on_https(client, org, world):
+    client.force_login(org["manager_a"])
+    url = reverse("icp_review", args=[world["icp"].pk, world["mine"].pk])
+    response = client.post(url, {"tier": "D", "reason": "x", "next": "http://testserver/home/"}, secure=True)
+    assert response["Location"] == reverse("icp_matrix", args=[world["icp"].pk])

@@ -77,3 +77,26 @@ document.addEventListener("change", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && event.target.closest && event.target.closest("[data-enter-stays]")) event.preventDefault();
 });
+
+// A select that submits its form when changed: <select data-submit-on-change>. (The page's
+// Content-Security-Policy runs no inline handler such as onchange="…".)
+document.addEventListener("change", (event) => {
+  const select = event.target.closest && event.target.closest("[data-submit-on-change]");
+  if (select && select.form) select.form.requestSubmit();
+});
+
+// Charts: segmentation.charts.chart_html writes <div data-chart> holding the figure as a JSON data block and
+// the element to draw it in; they are drawn here (no inline script), on load and in content htmx brings.
+function drawCharts(root) {
+  if (!window.Plotly || !root.querySelectorAll) return;
+  root.querySelectorAll("[data-chart]:not([data-drawn])").forEach((chart) => {
+    const data = chart.querySelector('script[type="application/json"]');
+    const target = chart.querySelector(".plotly-graph-div");
+    if (!data || !target) return;
+    chart.dataset.drawn = "";
+    const figure = JSON.parse(data.textContent);
+    window.Plotly.newPlot(target, figure.data, figure.layout, figure.config);
+  });
+}
+drawCharts(document);
+document.addEventListener("htmx:load", (event) => drawCharts(event.detail.elt));
