@@ -16,7 +16,12 @@ class AccountsConfig(AppConfig):
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
         from accounts.services.demo_plans import accounts_seed_demo_plans
-        from accounts.tasks import accounts_export_task, accounts_import_task, accounts_import_undo_task
+        from accounts.tasks import (
+            accounts_export_task,
+            accounts_import_read_task,
+            accounts_import_task,
+            accounts_import_undo_task,
+        )
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
@@ -36,6 +41,16 @@ class AccountsConfig(AppConfig):
                 task=accounts_import_task,
                 result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
                 result_link_text="Open the import report",
+            )
+        )
+        job_kind_register(
+            JobKind(
+                key="accounts_import_read",
+                label="Read a workbook",
+                task=accounts_import_read_task,
+                result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
+                result_link_text="Map the columns",
+                describe={"columns": "Columns", "sample_rows": "Rows shown in the preview"},
             )
         )
         job_kind_register(

@@ -27,8 +27,8 @@ def _detected(choices: dict[str, str], detected: str) -> list[tuple[str, str]]:
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="Spreadsheet",
-        help_text="CSV (comma, semicolon or tab separated) or Excel .xlsx, with a header row. "
-        f"Up to {settings.IMPORT_MAX_UPLOAD_BYTES // 1_000_000:,} MB.",
+        help_text="CSV (comma, semicolon or tab separated) or Excel .xlsx (its first sheet), with a header row. "
+        f"Up to {settings.IMPORT_MAX_UPLOAD_BYTES // 1_000_000:,} MB and {settings.IMPORT_MAX_COLUMNS:,} columns.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,.xlsx"}),
     )
 

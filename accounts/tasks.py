@@ -6,13 +6,18 @@ from celery import shared_task
 
 from accounts.services.exports import accounts_export
 from accounts.services.import_undo import accounts_import_undo_run
-from accounts.services.imports import accounts_import_run
+from accounts.services.imports import account_import_workbook_read, accounts_import_run
 from salesplan.services.jobs import job_execute
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def accounts_import_task(*, job_id: int) -> None:
     job_execute(job_id=job_id, service=accounts_import_run)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def accounts_import_read_task(*, job_id: int) -> None:
+    job_execute(job_id=job_id, service=account_import_workbook_read)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

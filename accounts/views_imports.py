@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,9 +19,12 @@ from accounts.services.imports import (
     ImportFileError,
     account_import_create,
     account_import_file_info,
+    account_import_files_delete,
+    account_import_path,
     account_import_preview,
     account_import_reading_set,
     account_import_start,
+    account_import_workbook_read_start,
 )
 from accounts.views_import_review import import_change_summary
 from salesplan.access import require_leader
@@ -102,6 +103,10 @@ def account_import_upload(request: HttpRequest) -> HttpResponse:
 def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Mapping while the file waits; progress while it runs; the report when it has ended."""
     account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
+    if request.htmx and request.headers.get("HX-Trigger") == "workbook-read":
+        return _reading_poll(account_import)
+    if account_import.is_reading:
+        return render(request, "accounts/import_reading.html", {"imp": account_import, "job": account_import.job})
     if account_import.status == AccountImport.Status.UPLOADED:
         return _mapping_page(request, account_import)
     issues = account_import.issues.all()
@@ -131,6 +136,15 @@ def account_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .aggregate(total=Count("pk"), open=Count("pk", filter=Q(status=PossibleDuplicate.Status.OPEN))),
         },
     )
+
+
+def _reading_poll(account_import: AccountImport) -> HttpResponse:
+    """While a workbook is read: nothing (204); once it is read, or refused, open the import (htmx
+    follows HX-Redirect); 286 stops the polling when the job has ended without reading it."""
+    if not account_import.is_reading:
+        return HttpResponse(headers={"HX-Redirect": account_import.get_absolute_url()})
+    job = account_import.job
+    return HttpResponse(status=204 if job is not None and job.is_active else 286)
 
 
 def _mapped_columns(account_import: AccountImport) -> list[tuple[str, str]]:
@@ -181,7 +195,8 @@ def account_import_preview_fragment(request: HttpRequest, pk: int) -> HttpRespon
     """The preview table for the mapping and reading chosen on the page (htmx, on every change), and the
     column labels as read in the encoding chosen (swapped in out of band)."""
     account_import = get_object_or_404(imports_visible_to(request.user), pk=pk)
-    form = ImportMappingForm(request.GET, account_import=account_import)
+    # The page posts it: a wide file's choices do not fit in a URL (gunicorn takes 4,094 bytes).
+    form = ImportMappingForm(request.POST if request.method == "POST" else request.GET, account_import=account_import)
     return render(
         request, "accounts/partials/import_preview.html", {"imp": account_import, "oob": True, **_preview(form)}
     )
@@ -189,8 +204,12 @@ def account_import_preview_fragment(request: HttpRequest, pk: int) -> HttpRespon
 
 @require_POST
 def account_import_reading(request: HttpRequest, pk: int) -> HttpResponse:
-    """Read the uploaded file again with the encoding and delimiter chosen: new columns, new guesses."""
+    """Read the uploaded file again with the encoding and delimiter chosen: new columns, new guesses. For
+    a workbook whose reading stopped (its worker was lost), start reading it again."""
     account_import = get_object_or_404(imports_visible_to(request.user), pk=pk, status=AccountImport.Status.UPLOADED)
+    if account_import.is_reading:
+        account_import_workbook_read_start(account_import=account_import, user=request.user)
+        return redirect(account_import)
     try:
         account_import_reading_set(
             account_import=account_import,
@@ -222,7 +241,7 @@ def account_import_retry_valid_rows(request: HttpRequest, pk: int) -> HttpRespon
 @require_POST
 def account_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
     account_import = get_object_or_404(imports_visible_to(request.user), pk=pk, status=AccountImport.Status.UPLOADED)
-    account_import.file.delete(save=False)
+    account_import_files_delete(account_import)
     account_import.delete()
     messages.info(request, "The uploaded file was discarded; nothing was imported.")
     return redirect("account_import_list")
@@ -244,7 +263,7 @@ def account_import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
         problems.setdefault(row, []).append(f"{column}: {reason}" if column else reason)
 
     def rows():
-        records = iter(file_rows(Path(account_import.file.path), account_import_file_info(account_import)))
+        records = iter(file_rows(account_import_path(account_import), account_import_file_info(account_import)))
         next(records, None)
         for number, record in enumerate(records, start=2):
             if number in problems:

@@ -278,5 +278,16 @@ DEMO_PASSWORD = "salesplan-demo"  # noqa: S105 (demo users only)
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
 # An XLSX is a zip: refuse one that would expand past this (a "zip bomb").
 IMPORT_MAX_XLSX_EXPANDED_BYTES = env.int("IMPORT_MAX_XLSX_EXPANDED_BYTES", default=1024 * 1024 * 1024)
+# A workbook whose sheet and text expand to at most this is read during the upload (well under a second);
+# a bigger one is read by a background job while the page shows its progress.
+IMPORT_XLSX_READ_INLINE_BYTES = env.int("IMPORT_XLSX_READ_INLINE_BYTES", default=4 * 1024 * 1024)
+# The widest file an import takes: the mapping screen has one choice per column. The staging table has a
+# column per file column, and PostgreSQL allows 1,600 in a table.
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=500)
+if not 1 <= IMPORT_MAX_COLUMNS <= 1500:
+    raise ImproperlyConfigured(f"IMPORT_MAX_COLUMNS must be between 1 and 1500, not {IMPORT_MAX_COLUMNS}.")
+# The mapping form posts one field per column plus a dozen others; Django refuses more than this many
+# fields with a bare "400 Bad Request".
+DATA_UPLOAD_MAX_NUMBER_FIELDS = max(1000, IMPORT_MAX_COLUMNS + 100)
 # Exports larger than this many rows run as a background job and are downloaded when ready.
 EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=50_000)

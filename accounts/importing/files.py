@@ -1,8 +1,9 @@
 """Reading uploaded spreadsheets safely: format, encoding, delimiter, header, rows, and bad-file checks.
 
-Any real-world CSV (comma, semicolon, tab or pipe; UTF-8 with or without BOM, UTF-16, Windows-1252,
-Latin-1 or Mac Roman; LF, CRLF or bare CR; quoted fields with embedded newlines) or an XLSX workbook
-(first sheet). Every refusal is an ``ImportFileError`` whose message is written for the person who
+Any real-world CSV (comma, semicolon, tab or pipe; UTF-8 with or without BOM, UTF-16 with or without
+BOM, Windows-1252, Latin-1 or Mac Roman; LF, CRLF or bare CR; quoted fields with embedded newlines). An
+XLSX workbook is read once into a UTF-8 CSV staged copy (accounts/importing/workbook.py), which is then
+read like any CSV. Every refusal is an ``ImportFileError`` whose message is written for the person who
 uploaded the file. What is detected here (encoding, delimiter, number style) is shown on the mapping
 screen, where the person can change it.
 """
@@ -15,7 +16,6 @@ import io
 import itertools
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +58,7 @@ class ImportFileError(Exception):
 
 @dataclass
 class FileInfo:
-    file_format: str  # "csv" or "xlsx"
+    file_format: str  # "csv", or "xlsx" for a workbook (whose rows are read from its staged CSV copy)
     encoding: str = ""  # Python codec name ("utf-8-sig", "cp1252", "mac-roman"; see ENCODINGS)
     delimiter: str = ","
     headers: list[str] = field(default_factory=list)
@@ -92,7 +92,9 @@ def pg_encoding(name: str) -> str | None:
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """UTF-16 without a byte-order mark: text in Latin letters has a zero in every other byte."""
+    """UTF-16 without a byte-order mark: text in Latin letters has a zero in every other byte; text in
+    other scripts (Cyrillic, Greek, CJK) has zeros only in its line breaks, separators and digits, which
+    appear in the one reading that is right."""
     sample = head[: len(head) - len(head) % 2]
     if len(sample) < 8:
         return None
@@ -102,7 +104,21 @@ def _utf16_without_bom(head: bytes) -> str | None:
         return "utf-16-le"
     if zeros_even > 0.4 and zeros_odd < 0.05:
         return "utf-16-be"
-    return None
+    if b"\x00" not in sample:
+        return None
+    structure = {name: _csv_structure(sample.decode(name, errors="replace")) for name in ("utf-16-le", "utf-16-be")}
+    likelier = max(structure, key=structure.get)
+    other = structure["utf-16-be" if likelier == "utf-16-le" else "utf-16-le"]
+    return likelier if structure[likelier] > 4 * other else None
+
+
+def _csv_structure(text: str) -> float:
+    """The share of line breaks and separators in ``text``, if it has at least two and no character
+    that is not one (a wrong UTF-16 reading gives U+FFFD or control characters)."""
+    if not text or any(unicodedata.category(c) in {"Cc", "Cs"} and c not in "\t\n\r" for c in text):
+        return 0.0
+    marks = sum(text.count(c) for c in "\n\r,;\t|")
+    return marks / len(text) if marks >= 2 and "\ufffd" not in text[:-1] else 0.0
 
 
 def _bom_encoding(head: bytes) -> str | None:
@@ -313,64 +329,68 @@ def number_style_detect(rows: list[list[str]], *, delimiter: str = ",") -> str:
 # --- Files ------------------------------------------------------------------------------------------
 
 
-def _check_xlsx(path: Path) -> None:
-    """Refuse a workbook that is not one, or that would expand into far more than it weighs (a zip bomb)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" not in names:
-                raise ImportFileError("This .xlsx file is not an Excel workbook. Save it from Excel or upload a CSV.")
-            expanded = sum(info.file_size for info in archive.infolist())
-            packed = sum(info.compress_size for info in archive.infolist()) or 1
-    except zipfile.BadZipFile:
-        raise ImportFileError(
-            "This .xlsx file is damaged or not an Excel workbook. Save it again or upload a CSV."
-        ) from None
-    limit = settings.IMPORT_MAX_XLSX_EXPANDED_BYTES
-    if expanded > limit or expanded / packed > 200:
-        raise ImportFileError(
-            f"This workbook expands to {expanded / 1e6:,.0f} MB, far more than a spreadsheet of its size should "
-            f"(limit {limit / 1e6:,.0f} MB). It was refused for safety; export it as CSV instead."
-        )
-
-
-def file_inspect(
-    path: Path, original_name: str, *, encoding: str | None = None, delimiter: str | None = None
-) -> FileInfo:
-    """Work out how to read the file (or read it as told), read its header and a sample of its rows;
-    refuse files that cannot be imported."""
-    size = path.stat().st_size
-    if size == 0:
+def file_format_detect(path: Path, original_name: str) -> str:
+    """The file's format: "xlsx" for an Excel workbook, else "csv". Refuses an empty file, an old .xls and
+    a file named .xlsx that is not a workbook."""
+    if path.stat().st_size == 0:
         raise ImportFileError("The file is empty.")
     with path.open("rb") as handle:
-        head = handle.read(_SNIFF_BYTES)
+        zipped = handle.read(4) == b"PK\x03\x04"
     suffix = Path(original_name).suffix.lower()
-    if head.startswith(b"PK\x03\x04") or suffix in {".xlsx", ".xlsm"}:
-        if not head.startswith(b"PK\x03\x04"):
-            raise ImportFileError(
-                "This file is named .xlsx but is not an Excel workbook. Upload the real workbook or a CSV."
-            )
-        _check_xlsx(path)
-        info = FileInfo(file_format="xlsx")
-    else:
-        if suffix in {".xls"}:
-            raise ImportFileError(
-                "Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV and upload that."
-            )
-        wide = _bom_encoding(head) or ""
-        if _looks_binary(head.decode(wide, errors="replace") if wide.startswith("utf-16") else head):
-            raise ImportFileError(
-                "This does not look like a CSV file: it contains binary data. Export the sheet from your spreadsheet "
-                "as CSV (or upload the .xlsx workbook)."
-            )
-        encoding = encoding_name(encoding or "") or encoding_detect(path)
-        text = head[: len(head) - len(head) % 4].decode(encoding, errors="replace")
-        info = FileInfo(file_format="csv", encoding=encoding, delimiter=delimiter or delimiter_detect(text))
+    if zipped:
+        return "xlsx"
+    if suffix in {".xlsx", ".xlsm"}:
+        raise ImportFileError(
+            "This file is named .xlsx but is not an Excel workbook (a workbook protected by a password is not "
+            "one either: remove the password in Excel). Upload the real workbook or a CSV."
+        )
+    if suffix in {".xls"}:
+        raise ImportFileError("Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or CSV and upload that.")
+    return "csv"
+
+
+def file_inspect(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> FileInfo:
+    """Work out how to read a CSV file (or read it as told), read its header and a sample of its rows;
+    refuse files that cannot be imported."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    wide = _bom_encoding(head) or ""
+    if _looks_binary(head.decode(wide, errors="replace") if wide.startswith("utf-16") else head):
+        raise ImportFileError(
+            "This does not look like a CSV file: it contains binary data. Export the sheet from your spreadsheet "
+            "as CSV (or upload the .xlsx workbook)."
+        )
+    encoding = encoding_name(encoding or "") or encoding_detect(path)
+    text = head[: len(head) - len(head) % 4].decode(encoding, errors="replace")
+    info = FileInfo(file_format="csv", encoding=encoding, delimiter=delimiter or delimiter_detect(text))
+    return _header_and_sample(path, info)
+
+
+def staged_inspect(path: Path) -> FileInfo:
+    """The header and a sample of the rows of a workbook's staged copy (UTF-8, comma separated)."""
+    info = _header_and_sample(path, FileInfo(file_format="csv", encoding="utf-8", delimiter=","))
+    info.file_format = "xlsx"
+    return info
+
+
+def _header_and_sample(path: Path, info: FileInfo) -> FileInfo:
     rows = iter(file_rows(path, info, errors="replace"))
-    info.headers = [h.strip() for h in next(rows, [])]
-    if not any(info.headers):
-        raise ImportFileError("The first row is empty: the file needs a header row naming its columns.")
-    info.sample = [row for row in itertools.islice(rows, SAMPLE_ROWS) if any(cell.strip() for cell in row)]
+    try:
+        info.headers = [h.strip() for h in next(rows, [])]
+        if not any(info.headers):
+            raise ImportFileError("The first row is empty: the file needs a header row naming its columns.")
+        limit = settings.IMPORT_MAX_COLUMNS
+        if len(info.headers) > limit:
+            raise ImportFileError(
+                f"This file has {len(info.headers):,} columns; salesplan imports files of up to {limit:,} columns. "
+                "Delete the columns you do not need and upload it again."
+            )
+        info.sample = [row for row in itertools.islice(rows, SAMPLE_ROWS) if any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"This file cannot be read as CSV ({exc}). A value may be longer than {csv.field_size_limit():,} "
+            "characters, or a quote may be left open: fix it in your spreadsheet and export it again."
+        ) from None
     info.decimal = number_style_detect(info.sample, delimiter=info.delimiter)
     return info
 
@@ -384,28 +404,9 @@ def csv_rows(path: Path, info: FileInfo, *, errors: str = "strict") -> Iterator[
         yield from csv.reader(handle, delimiter=info.delimiter)
 
 
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield ["" if value is None else _xlsx_text(value) for value in row]
-    finally:
-        workbook.close()
-
-
-def _xlsx_text(value: object) -> str:
-    # Whole numbers that Excel stores as floats come back as "2015", not "2015.0".
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def file_rows(path: Path, info: FileInfo, *, errors: str = "strict") -> Iterator[list[str]]:
-    """Every record of the file, header included, as lists of strings."""
-    return _xlsx_rows(path) if info.file_format == "xlsx" else csv_rows(path, info, errors=errors)
+    """Every record of the file (a CSV, or a workbook's staged copy), header included, as lists of strings."""
+    return csv_rows(path, info, errors=errors)
 
 
 def numbered_rows(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:

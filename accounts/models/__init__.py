@@ -183,6 +183,11 @@ class AccountImport(models.Model):
         """What imported accounts record as their source."""
         return f"import #{self.pk}: {self.original_name}"[:100]
 
+    @property
+    def is_reading(self) -> bool:
+        """A workbook still being read into its staged copy (in the background): no header to map yet."""
+        return self.status == self.Status.UPLOADED and self.file_format == "xlsx" and not self.headers
+
 
 class ImportIssue(models.Model):
     """A problem with one cell or row of an import: an error (the row is rejected) or a duplicate."""

@@ -31,11 +31,14 @@ from accounts.importing.files import (
     ImportFileError,
     encoding_error,
     encoding_name,
+    file_format_detect,
     file_inspect,
     file_rows,
+    staged_inspect,
 )
 from accounts.importing.pipeline import ImportCounts, ImportPipeline, active_user_keys
 from accounts.importing.problems import ERROR, WARNING, Problem, cell_problem
+from accounts.importing.workbook import staged_path, staged_remove, workbook_open, workbook_to_csv
 from accounts.models import AccountImport, ImportIssue
 from accounts.selectors import accounts_data_changed
 from accounts.services.import_review import import_change_counts_record, import_territory_moves_record
@@ -46,9 +49,13 @@ __all__ = [
     "ImportFileError",
     "account_import_create",
     "account_import_file_info",
+    "account_import_files_delete",
+    "account_import_path",
     "account_import_preview",
     "account_import_reading_set",
     "account_import_start",
+    "account_import_workbook_read",
+    "account_import_workbook_read_start",
     "accounts_import_run",
     "mapping_clean",
     "mapping_from_headers",
@@ -56,8 +63,12 @@ __all__ = [
 ]
 
 
-def account_import_create(*, file: File, name: str, user: User | None) -> AccountImport:
-    """Store an uploaded file and read its header; refuse a file that cannot be imported (nothing kept)."""
+def account_import_create(*, file: File, name: str, user: User | None, read_now: bool = False) -> AccountImport:
+    """Store an uploaded file and read its header; refuse a file that cannot be imported (nothing kept).
+
+    A workbook is read once into its staged CSV copy: here if it is small or ``read_now`` (the shell
+    command), else by a background job the import page follows; meanwhile the import has no header.
+    """
     size = file.size or 0
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if size > limit:
@@ -68,35 +79,107 @@ def account_import_create(*, file: File, name: str, user: User | None) -> Accoun
     account_import = AccountImport(created_by=user, original_name=Path(name).name[:255], size=size)
     suffix = Path(name).suffix.lower()[:6] if Path(name).suffix.lower() in {".csv", ".txt", ".tsv", ".xlsx"} else ".csv"
     account_import.file.save(f"{uuid.uuid4().hex}{suffix}", file, save=False)
+    path = Path(account_import.file.path)
     try:
-        info = file_inspect(Path(account_import.file.path), name)
+        account_import.file_format = file_format_detect(path, name)
+        if account_import.file_format == "xlsx":
+            if not read_now and workbook_open(path).reading_bytes > settings.IMPORT_XLSX_READ_INLINE_BYTES:
+                return _workbook_read_later(account_import, user=user)
+            info = _workbook_stage(account_import)
+        else:
+            info = file_inspect(path)
     except ImportFileError:
-        account_import.file.delete(save=False)
+        account_import_files_delete(account_import)
         raise
     _reading_store(account_import, info)
-    detected = {"encoding": info.encoding, "delimiter": info.delimiter, "decimal": info.decimal}
-    account_import.mapping["detected"] = detected  # shown on the mapping screen beside what is chosen
     account_import.save()
     return account_import
+
+
+def account_import_path(account_import: AccountImport) -> Path:
+    """The file an import reads: the upload, or the staged CSV copy of a workbook."""
+    path = Path(account_import.file.path)
+    return staged_path(path) if account_import.file_format == "xlsx" else path
+
+
+def account_import_files_delete(account_import: AccountImport) -> None:
+    """Remove the uploaded file and, for a workbook, its staged copy (and what a stopped reading left)."""
+    if not account_import.file:
+        return
+    staged_remove(staged_path(Path(account_import.file.path)))
+    account_import.file.delete(save=False)
+
+
+def _workbook_stage(account_import: AccountImport, *, progress: Callable[[int, int], None] | None = None) -> FileInfo:
+    """Read the workbook into its staged copy; return the header and sample read from that copy."""
+    staged = account_import_path(account_import)
+    workbook_to_csv(Path(account_import.file.path), staged, max_columns=settings.IMPORT_MAX_COLUMNS, progress=progress)
+    return staged_inspect(staged)
+
+
+def _workbook_read_later(account_import: AccountImport, *, user: User | None) -> AccountImport:
+    with transaction.atomic():
+        account_import.save()
+        account_import_workbook_read_start(account_import=account_import, user=user)
+    return account_import
+
+
+def account_import_workbook_read_start(*, account_import: AccountImport, user: User | None) -> JobRun:
+    """Queue the job that reads a big workbook (once: while it runs, the same job is returned)."""
+    job, _created = job_start(
+        kind="accounts_import_read",
+        started_by=user,
+        params={"import_id": account_import.pk},
+        dedupe_key=f"accounts_import_read:{account_import.pk}",
+    )
+    account_import.job = job
+    account_import.save(update_fields=["job"])
+    return job
+
+
+def account_import_workbook_read(*, import_id: int, job: JobRun | None = None) -> dict[str, int]:
+    """The job: read the workbook into its staged copy, then its header and the mapping guess, as an upload
+    does for a CSV. A workbook that cannot be read fails the import with the reason, and its files are
+    removed. A second delivery of a workbook already read does nothing."""
+    account_import = AccountImport.objects.filter(pk=import_id).first()
+    if account_import is None or not account_import.is_reading:  # discarded meanwhile, or read already
+        return {"columns": len(account_import.headers) if account_import else 0}
+
+    def progress(done: int, total: int) -> None:
+        message = f"Reading the workbook: {done / 1e6:,.0f} of {total / 1e6:,.0f} MB"
+        job_progress(job=job, processed=min(done, total), total=max(total, 1), message=message)
+
+    try:
+        info = _workbook_stage(account_import, progress=progress)
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, ImportFileError) else _failure_text(exc)
+        account_import_files_delete(account_import)
+        _import_finish(account_import, ImportCounts(), AccountImport.Status.FAILED, message)
+        raise JobError(message) from exc
+    _reading_store(account_import, info)
+    account_import.save(update_fields=["encoding", "delimiter", "headers", "mapping"])
+    return {"columns": len(info.headers), "sample_rows": len(info.sample)}
 
 
 def _reading_store(account_import: AccountImport, info: FileInfo, *, default_country: str = "US") -> None:
     """How the file is read (as detected or chosen), its header, and the mapping guessed from both."""
     account_import.file_format, account_import.encoding = info.file_format, info.encoding
     account_import.delimiter, account_import.headers = info.delimiter, info.headers
+    # What was detected at first is shown on the mapping screen beside what is chosen.
     detected = (account_import.mapping or {}).get("detected")
     account_import.mapping = {
         **mapping_guess(info.headers, info.sample),
         "default_country": default_country,
         "decimal": info.decimal,
         "thousands": normalize.NUMBER_STYLES[info.decimal],
+        "detected": detected or {"encoding": info.encoding, "delimiter": info.delimiter, "decimal": info.decimal},
     }
-    if detected:
-        account_import.mapping["detected"] = detected
 
 
 def account_import_reading_set(*, account_import: AccountImport, encoding: str, delimiter: str) -> AccountImport:
     """Read an uploaded CSV again with another encoding or delimiter: its header, and a new mapping guess."""
+    if account_import.file_format != "csv":
+        raise ValidationError("A workbook has no encoding or separator to choose: it is read as Excel saved it.")
     name = encoding_name(encoding)
     if name not in ENCODINGS:
         raise ValidationError(f"“{encoding}” is not an encoding we can read.")
@@ -106,7 +189,7 @@ def account_import_reading_set(*, account_import: AccountImport, encoding: str, 
     if error := encoding_error(path, name):
         raise ValidationError(error)
     try:
-        info = file_inspect(path, account_import.original_name, encoding=name, delimiter=delimiter)
+        info = file_inspect(path, encoding=name, delimiter=delimiter)
     except ImportFileError as exc:
         raise ValidationError(str(exc)) from exc
     _reading_store(account_import, info, default_country=account_import.mapping.get("default_country") or "US")
@@ -115,6 +198,9 @@ def account_import_reading_set(*, account_import: AccountImport, encoding: str, 
 
 
 def account_import_file_info(account_import: AccountImport, *, encoding: str | None = None) -> FileInfo:
+    """How to read the file at :func:`account_import_path` (a workbook's staged copy is UTF-8 CSV)."""
+    if account_import.file_format == "xlsx":
+        return FileInfo(file_format="csv", encoding="utf-8", delimiter=",", headers=list(account_import.headers))
     return FileInfo(
         file_format=account_import.file_format,
         encoding=encoding_name(encoding or "") or account_import.encoding,
@@ -180,7 +266,7 @@ def account_import_preview(
     units = {k: int(v) for k, v in mapping.get("units", {}).items()}
     decimal = mapping.get("decimal") if mapping.get("decimal") in normalize.NUMBER_STYLES else "."
     info = account_import_file_info(account_import, encoding=encoding)
-    records = list(itertools.islice(file_rows(Path(account_import.file.path), info, errors="replace"), rows + 1))
+    records = list(itertools.islice(file_rows(account_import_path(account_import), info, errors="replace"), rows + 1))
     readers = _preview_readers(columns.values(), units, decimal)
     preview = []
     for number, row in enumerate(records[1:], start=2):
@@ -242,7 +328,8 @@ def account_import_start(
 ) -> JobRun:
     """Save the confirmed mapping (and the encoding chosen, if another) and queue the import job (once:
     a second click returns the same job)."""
-    if encoding and encoding_name(encoding) != encoding_name(account_import.encoding or "utf-8"):
+    changed = encoding and encoding_name(encoding) != encoding_name(account_import.encoding or "utf-8")
+    if changed and account_import.file_format == "csv":
         _encoding_change(account_import, encoding)
     cleaned = mapping_clean(headers=list(account_import.headers), mapping=mapping)
     with transaction.atomic():
@@ -283,7 +370,7 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
     AccountImport.objects.filter(pk=import_id).update(status=AccountImport.Status.RUNNING)
     pipeline = ImportPipeline(
         account_import,
-        path=Path(account_import.file.path),
+        path=account_import_path(account_import),
         info=account_import_file_info(account_import),
         progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
         after_merge=lambda counts: _changes_judge(account_import, counts),

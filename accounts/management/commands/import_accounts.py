@@ -39,7 +39,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             with path.open("rb") as handle:
-                account_import = account_import_create(file=File(handle, name=path.name), name=path.name, user=None)
+                account_import = account_import_create(
+                    file=File(handle, name=path.name), name=path.name, user=None, read_now=True
+                )
             spec = mapping_load(mapping) if mapping else account_import.mapping
             if mapping:
                 spec = mapping_from_headers(headers=account_import.headers, spec=spec)
