@@ -278,6 +278,7 @@ class KillableWorkers:
         with app.connection_for_write() as conn:  # nothing of this test's queue is left for a later one
             channel = conn.default_channel
             channel.queue_purge(self.queue)
+            channel.client.delete(f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
             for tag, payload in channel.client.hgetall(channel.unacked_key).items():
                 if json.loads(payload)[2] == self.queue:
                     channel.client.zrem(channel.unacked_index_key, tag)
