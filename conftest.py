@@ -7,18 +7,24 @@ A missing service skips its tests with a message naming it, or fails them when R
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+KILL_HEARTBEAT_LIMIT = 4  # seconds: the heartbeat limit of the tests that kill a worker (60 in production)
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -142,29 +148,24 @@ def redis_broker() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    redis_broker: str, django_db_setup: None, django_db_blocker: object, tmp_path_factory: object
-) -> Iterator[subprocess.Popen]:
-    """A real `celery worker` process on its own queue, reading and writing the test database."""
-    from django.conf import settings
+def _worker_start(
+    *, queue: str, log_path: Path, env: dict[str, str] | None = None, pool: str = "solo", own_group: bool = False
+) -> subprocess.Popen:
+    """A real `celery worker` process on ``queue``, reading and writing the test database; returns once it
+    answers a ping. ``own_group``: in a process group of its own, so that a test can kill it whole."""
     from django.db import connection
 
     from salesplan.celery import app
 
-    if not _on_postgres():
-        pytest.skip("the Celery worker tests run in the PostgreSQL layer")
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    queue = f"salesplan-test-{uuid.uuid4().hex[:8]}"
-    app.conf.task_default_queue = queue
-    settings.CELERY_TASK_DEFAULT_QUEUE = queue
-    log_path = Path(tmp_path_factory.mktemp("celery")) / "worker.log"
-    env = {
+    name = f"{queue}-{uuid.uuid4().hex[:4]}"
+    environment = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_broker,
+        "CELERY_BROKER_URL": app.conf.broker_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **(env or {}),
     }
     command = [
         sys.executable,
@@ -173,28 +174,143 @@ def celery_worker(
         "-A",
         "salesplan",
         "worker",
-        "--pool=solo",
+        f"--pool={pool}",
+        *(["--concurrency=1"] if pool == "prefork" else []),
         "--loglevel=INFO",
         "-Q",
         queue,
         "-n",
-        f"{queue}@%h",
+        f"{name}@%h",
         "--without-gossip",
         "--without-mingle",
     ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=own_group
+        )
     deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[f"{queue}@{os.uname().nodename}"], timeout=0.5):
+    while not app.control.ping(destination=[f"{name}@{os.uname().nodename}"], timeout=0.5):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
-    yield process
+    return process
+
+
+def _worker_stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    redis_broker: str, django_db_setup: None, django_db_blocker: object, tmp_path_factory: object
+) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` process on its own queue, reading and writing the test database."""
+    from django.conf import settings
+
+    from salesplan.celery import app
+
+    if not _on_postgres():
+        pytest.skip("the Celery worker tests run in the PostgreSQL layer")
+    queue = f"salesplan-test-{uuid.uuid4().hex[:8]}"
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    process = _worker_start(queue=queue, log_path=Path(tmp_path_factory.mktemp("celery")) / "worker.log")
+    yield process
+    _worker_stop(process)
+
+
+@dataclass
+class KillableWorkers:
+    """Workers of one test, on a queue of its own (the jobs the test starts go there); see ``killable_workers``."""
+
+    queue: str
+    log_path: Path
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self) -> subprocess.Popen:
+        """One more worker (prefork, one child: as deployed) in a process group of its own."""
+        process = _worker_start(queue=self.queue, log_path=self.log_path, env=self.env, pool="prefork", own_group=True)
+        self.processes.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen) -> float:
+        """SIGKILL the whole worker, main process and pool child alike; return when (time.monotonic())."""
+        os.killpg(process.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        process.wait(timeout=10)
+        return killed
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def redeliver_unacknowledged(self, job: object) -> int:
+        """What Redis does once the visibility timeout of a message no worker acknowledged has passed: put it
+        back on its queue (kombu's own restore, for the messages of ``job``, with the timeout taken as passed)."""
+        from salesplan.celery import app
+
+        restored = 0
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            for tag, payload in channel.client.hgetall(channel.unacked_key).items():
+                message, _exchange, routing_key = json.loads(payload)
+                _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                if routing_key == self.queue and kwargs.get("job_id") == job.pk:
+                    channel.qos.restore_by_tag(tag, channel.client)
+                    restored += 1
+        return restored
+
+    def stop(self) -> None:
+        from salesplan.celery import app
+
+        for process in self.processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+        with app.connection_for_write() as conn:  # nothing of this test's queue is left for a later one
+            channel = conn.default_channel
+            channel.queue_purge(self.queue)
+            channel.client.delete(f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
+            for tag, payload in channel.client.hgetall(channel.unacked_key).items():
+                if json.loads(payload)[2] == self.queue:
+                    channel.client.zrem(channel.unacked_index_key, tag)
+                    channel.client.hdel(channel.unacked_key, tag)
+
+
+@pytest.fixture
+def killable_workers(
+    redis_broker: str, transactional_db: None, settings: object, tmp_path: Path
+) -> Iterator[KillableWorkers]:
+    """Real `celery worker` processes a test may SIGKILL, on a queue of its own; jobs the test starts go there.
+    They and the test process take a dead job's heartbeat as late after ``KILL_HEARTBEAT_LIMIT`` seconds."""
+    from salesplan.celery import app
+
+    if not _on_postgres():
+        pytest.skip("the Celery worker tests run in the PostgreSQL layer")
+    queue = f"salesplan-kill-{uuid.uuid4().hex[:8]}"
+    settings.JOBS_BACKEND = "celery"
+    settings.JOBS_HEARTBEAT_TIMEOUT_SECONDS = KILL_HEARTBEAT_LIMIT
+    settings.JOBS_HEARTBEAT_INTERVAL_SECONDS = KILL_HEARTBEAT_LIMIT / 4
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    workers = KillableWorkers(
+        queue=queue,
+        log_path=tmp_path / "workers.log",
+        env={"JOBS_HEARTBEAT_TIMEOUT_SECONDS": str(KILL_HEARTBEAT_LIMIT), "MEDIA_ROOT": str(settings.MEDIA_ROOT)},
+    )
+    try:
+        yield workers
+    finally:
+        app.conf.task_default_queue = previous_queue
+        workers.stop()
 
 
 @pytest.fixture
@@ -262,3 +378,43 @@ def wait_for(condition: object, *, timeout: float = 60, what: str = "condition")
             return result
         time.sleep(0.1)
     pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}.", pytrace=False)
+
+
+@contextlib.contextmanager
+def table_locked(table: str) -> Iterator[None]:
+    """Hold a lock on ``table`` from a connection of its own, so that a job writing it waits there, in the middle
+    of its final transaction, as it would behind a long statement (PostgreSQL)."""
+    import psycopg2
+    from django.db import connection
+
+    db = connection.settings_dict
+    side = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"]
+    )
+    try:
+        with side.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN EXCLUSIVE MODE")
+        yield
+    finally:
+        side.rollback()
+        side.close()
+
+
+def job_sessions(job: object) -> list[tuple[int, str | None]]:
+    """The database sessions of a job's worker (PostgreSQL): (pid, what each waits for)."""
+    from django.db import connection
+
+    from salesplan.services.jobs import _session_name
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, wait_event_type FROM pg_stat_activity WHERE application_name = %s", [_session_name(job.pk)]
+        )
+        return cursor.fetchall()
+
+
+def staging_tables() -> list[str]:
+    """Every staging table an import or another job left in the database."""
+    from django.db import connection
+
+    return sorted(t for t in connection.introspection.table_names() if t.startswith(("jobstage_", "imp_")))

@@ -16,6 +16,11 @@ class AccountsConfig(AppConfig):
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
         from accounts.services.demo_plans import accounts_seed_demo_plans
+        from accounts.services.imports import (
+            account_import_interrupted,
+            account_import_read_interrupted,
+            account_import_start_again,
+        )
         from accounts.tasks import (
             accounts_export_task,
             accounts_import_read_task,
@@ -41,6 +46,8 @@ class AccountsConfig(AppConfig):
                 task=accounts_import_task,
                 result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
                 result_link_text="Open the import report",
+                on_interrupted=account_import_interrupted,
+                start_again=account_import_start_again,
             )
         )
         job_kind_register(
@@ -51,6 +58,7 @@ class AccountsConfig(AppConfig):
                 result_url=lambda job: reverse("account_import_detail", args=[job.params["import_id"]]),
                 result_link_text="Map the columns",
                 describe={"columns": "Columns", "sample_rows": "Rows shown in the preview"},
+                on_interrupted=account_import_read_interrupted,
             )
         )
         job_kind_register(

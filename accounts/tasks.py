@@ -11,20 +11,20 @@ from salesplan.services.jobs import job_execute
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def accounts_import_task(*, job_id: int) -> None:
-    job_execute(job_id=job_id, service=accounts_import_run)
+def accounts_import_task(*, job_id: int, token: str = "") -> None:
+    job_execute(job_id=job_id, token=token, service=accounts_import_run)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def accounts_import_read_task(*, job_id: int) -> None:
-    job_execute(job_id=job_id, service=account_import_workbook_read)
+def accounts_import_read_task(*, job_id: int, token: str = "") -> None:
+    job_execute(job_id=job_id, token=token, service=account_import_workbook_read)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def accounts_export_task(*, job_id: int) -> None:
-    job_execute(job_id=job_id, service=accounts_export)
+def accounts_export_task(*, job_id: int, token: str = "") -> None:
+    job_execute(job_id=job_id, token=token, service=accounts_export)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def accounts_import_undo_task(*, job_id: int) -> None:
-    job_execute(job_id=job_id, service=accounts_import_undo_run)
+def accounts_import_undo_task(*, job_id: int, token: str = "") -> None:
+    job_execute(job_id=job_id, token=token, service=accounts_import_undo_run)

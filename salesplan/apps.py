@@ -24,6 +24,8 @@ class SalesplanConfig(AppConfig):
                 task=demo_seed_task,
                 result_url=lambda job: reverse("account_list"),
                 result_link_text="Open the accounts",
+                # Each part is saved as it is built, and a second run completes the demo ("build or complete").
+                on_interrupted=lambda job: "What it had loaded stays; run it again to complete the demo data.",
             )
         )
         job_kind_register(

@@ -235,7 +235,9 @@ class JobRun(models.Model):
     """One background job: who started it, how far it got, and how it ended.
 
     Pages poll this row for the progress bar; workers update it. At most one job with the same
-    ``dedupe_key`` can be queued or running at a time (a partial unique index enforces it).
+    ``dedupe_key`` can be queued or running at a time (a partial unique index enforces it). A running
+    job's worker writes ``heartbeat_at`` every few seconds; a job whose heartbeat stops is *interrupted*
+    (salesplan.services.jobs). ``token`` names the one delivery of the job that may run it.
     """
 
     class Status(models.TextChoices):
@@ -243,6 +245,7 @@ class JobRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
@@ -252,7 +255,8 @@ class JobRun(models.Model):
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    token = models.CharField(max_length=32, blank=True, help_text="The attempt a message must name to run the job.")
     processed = models.PositiveBigIntegerField(default=0)
     total = models.PositiveBigIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True, help_text="What the job is doing now, or how it ended.")
@@ -289,6 +293,10 @@ class JobRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def is_interrupted(self) -> bool:
+        return self.status == self.Status.INTERRUPTED
 
     @property
     def percent(self) -> int:

@@ -127,11 +127,21 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="salesp
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# With acks_late, Redis re-delivers an unacknowledged task after this many seconds; it must exceed
-# the longest job or a healthy long job would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
-# A job whose progress has not moved for this long is taken as lost (worker killed, server restarted).
+# A running job's worker writes a heartbeat every quarter of this (on a connection of its own, so a long
+# statement does not hold it back); a job whose heartbeat is older is taken as lost (worker killed,
+# server restarted): marked interrupted and its leftovers removed (salesplan/services/jobs.py).
+JOBS_HEARTBEAT_TIMEOUT_SECONDS = env.int("JOBS_HEARTBEAT_TIMEOUT_SECONDS", default=60)
+if JOBS_HEARTBEAT_TIMEOUT_SECONDS < 2:
+    raise ImproperlyConfigured("JOBS_HEARTBEAT_TIMEOUT_SECONDS must be at least 2 (seconds).")
+JOBS_HEARTBEAT_INTERVAL_SECONDS = JOBS_HEARTBEAT_TIMEOUT_SECONDS / 4
+# A queued job no worker has taken up for this long is taken as lost too (its message left with a dead
+# worker, or the broker lost it). Jobs can wait behind others, so this is long.
 JOB_STALE_AFTER_SECONDS = CELERY_TASK_TIME_LIMIT
+# With acks_late, Redis hands an unacknowledged task out again after this many seconds. A job is claimed
+# by the one attempt token its message carries, and only while queued, so a second delivery of a job
+# that started (or ended) does nothing: this only decides how soon a job whose worker died before
+# starting it is picked up again, and stays below JOB_STALE_AFTER_SECONDS so it is, before it is given up.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=10 * 60)}
 # Seconds the chain that brings derived results up to date waits after a change, so a burst of changes
 # (a rep answering question after question) shares one run. A leader's "Bring up to date" starts at once.
 REFRESH_DELAY_SECONDS = env.int("REFRESH_DELAY_SECONDS", default=10)

@@ -49,6 +49,7 @@ urlpatterns = [
     path("jobs/demo-data/", views.demo_data_start, name="demo_data_start"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("jobs/<int:pk>/run-again/", views.job_run_again, name="job_run_again"),
     path("freshness/refresh/", views.refresh_start, name="refresh_start"),
     path("freshness/<str:key>/", views.freshness_fragment, name="freshness"),
     path("accounts/", include("accounts.urls")),

@@ -33,7 +33,7 @@ from salesplan.selectors import (
 from salesplan.services import people, plans
 from salesplan.services.demo import demo_is_loaded, demo_logins
 from salesplan.services.freshness import derived_freshness_for, refresh_request
-from salesplan.services.jobs import job_kind_get, job_start
+from salesplan.services.jobs import job_interrupt_stale, job_kind_get, job_start, job_start_again
 from salesplan.services.logins import login_locked_usernames, login_unlock
 
 
@@ -354,7 +354,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
         ]
         return csv_response(filename="jobs.csv", header=header, rows=rows)
     counts = jobs_visible_to(request.user).aggregate(
-        active=Count("pk", filter=Q(status__in=["queued", "running"])), failed=Count("pk", filter=Q(status="failed"))
+        active=Count("pk", filter=Q(status__in=["queued", "running"])),
+        failed=Count("pk", filter=Q(status="failed")),
+        interrupted=Count("pk", filter=Q(status="interrupted")),
     )
     return render(
         request,
@@ -391,18 +393,41 @@ def _job_context(job: JobRun) -> dict[str, object]:
     }
 
 
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _job_for(request: HttpRequest, pk: int) -> JobRun:
+    """The job, visible to the user; one whose worker died is shown interrupted (the watchdog runs here too:
+    with in-process jobs nothing else does, and with workers the page need not wait for one)."""
     job = get_object_or_404(jobs_visible_to(request.user), pk=pk)
-    return render(request, "salesplan/job_detail.html", _job_context(job))
+    if job.is_active and job_interrupt_stale(job_id=job.pk):
+        job.refresh_from_db()
+    return job
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "salesplan/job_detail.html", _job_context(_job_for(request, pk)))
 
 
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx-polled progress fragment; status 286 tells htmx to stop polling once the job ended."""
-    job = get_object_or_404(jobs_visible_to(request.user), pk=pk)
+    job = _job_for(request, pk)
     response = render(request, "salesplan/partials/job_progress.html", _job_context(job))
     if not job.is_active:
         response.status_code = 286
     return response
+
+
+@require_POST
+def job_run_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Run again" button of an interrupted job: the same job, started anew, and its page."""
+    job = get_object_or_404(jobs_visible_to(request.user), pk=pk, status=JobRun.Status.INTERRUPTED)
+    try:
+        spec = job_kind_get(job.kind)
+    except LookupError:
+        raise Http404("This kind of job no longer exists.") from None
+    if spec.leader_only:
+        require_leader(request, f"run “{spec.label}” again")
+    again = job_start_again(job=job, user=request.user)
+    messages.success(request, f"{spec.label} started again.")
+    return redirect(again)
 
 
 def demo_data_start(request: HttpRequest) -> HttpResponse:

@@ -17,6 +17,7 @@ class SegmentationConfig(AppConfig):
         from segmentation.facts import icp_facts
         from segmentation.panels import PANELS
         from segmentation.services.demo import market_seed_demo, segmentation_seed_demo
+        from segmentation.services.icp import icp_score_interrupted
         from segmentation.tasks import icp_score_task, prioritize_task, tam_run_task, territories_apply_task
 
         job_kind_register(
@@ -26,6 +27,7 @@ class SegmentationConfig(AppConfig):
                 task=icp_score_task,
                 result_url=lambda job: reverse("icp_matrix", args=[job.params["icp_id"]]),
                 result_link_text="Open the ICP matrix",
+                on_interrupted=icp_score_interrupted,
             )
         )
         job_kind_register(

@@ -9,26 +9,26 @@ from segmentation.services.icp import icp_score_job
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def icp_score_task(*, job_id: int) -> None:
-    job_execute(job_id=job_id, service=icp_score_job)
+def icp_score_task(*, job_id: int, token: str = "") -> None:
+    job_execute(job_id=job_id, token=token, service=icp_score_job)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def territories_apply_task(*, job_id: int) -> None:
+def territories_apply_task(*, job_id: int, token: str = "") -> None:
     from segmentation.services.territories import territories_apply_job
 
-    job_execute(job_id=job_id, service=territories_apply_job)
+    job_execute(job_id=job_id, token=token, service=territories_apply_job)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def tam_run_task(*, job_id: int) -> None:
+def tam_run_task(*, job_id: int, token: str = "") -> None:
     from segmentation.services.tam import tam_run_job
 
-    job_execute(job_id=job_id, service=tam_run_job)
+    job_execute(job_id=job_id, token=token, service=tam_run_job)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def prioritize_task(*, job_id: int) -> None:
+def prioritize_task(*, job_id: int, token: str = "") -> None:
     from segmentation.services.priority import prioritize_job
 
-    job_execute(job_id=job_id, service=prioritize_job)
+    job_execute(job_id=job_id, token=token, service=prioritize_job)

@@ -17,7 +17,9 @@ Stages, each one statement over all rows (the row loop lives in the database, ne
    undo read them), one UPDATE from them and one INSERT of new ones, in a single transaction.
 
 The staging tables are UNLOGGED on PostgreSQL (fast, and unlike TEMP tables they can be scanned in
-parallel), named after the import so that a re-run after a crash starts clean, and dropped at the end.
+parallel) and dropped at the end. They are named after the job that runs the import
+(``salesplan.services.jobs.job_staging_prefix``), so when a worker dies the watchdog that interrupts its job
+finds and drops them; outside a job, after the import.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class ImportPipeline:
         info: FileInfo,
         progress: Progress,
         after_merge: AfterMerge | None = None,
+        staging_prefix: str = "",
     ) -> None:
         self.imp = account_import
         self.path = path
@@ -128,13 +131,14 @@ class ImportPipeline:
         self.postgres = connection.vendor == "postgresql"
         self.decimal = account_import.mapping.get("decimal") or "."
         self.sql = rules_for(connection.vendor, decimal=self.decimal)
-        self.raw = f"imp_raw_{account_import.pk}"
-        self.clean = f"imp_clean_{account_import.pk}"
-        self.rows = f"imp_rows_{account_import.pk}"
-        self.alias = f"imp_alias_{account_import.pk}"
-        self.named = f"imp_named_{account_import.pk}"
-        self.keep = f"imp_keep_{account_import.pk}"
-        self.links = f"imp_links_{account_import.pk}"
+        self.staging_prefix = staging_prefix
+        self.raw = self._staged("raw")
+        self.clean = self._staged("clean")
+        self.rows = self._staged("rows")
+        self.alias = self._staged("alias")
+        self.named = self._staged("named")
+        self.keep = self._staged("keep")
+        self.links = self._staged("links")
         self.maybe_found = False  # whether matching found any possible duplicate (else nothing to pair)
         self.width = len(info.headers)
         self.columns: dict[str, int] = {field: int(index) for index, field in account_import.mapping["columns"].items()}
@@ -143,6 +147,11 @@ class ImportPipeline:
         self.latest_year = dt.date.today().year + 1
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    def _staged(self, name: str) -> str:
+        """A staging table's name: after the job running the import (the job's watchdog drops them), else after
+        the import."""
+        return f"{self.staging_prefix}imp_{name}" if self.staging_prefix else f"imp_{name}_{self.imp.pk}"
 
     def _sql(self, sql: str, params: Iterable[object] = ()) -> int:
         started = time.perf_counter()

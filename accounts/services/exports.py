@@ -16,7 +16,7 @@ from accounts.selectors import ACCOUNT_SORT_COLUMNS, accounts_visible_to
 from salesplan.exports import csv_rows, xlsx_write
 from salesplan.listing import sort_queryset
 from salesplan.models import JobRun, User
-from salesplan.services.jobs import JobError, job_progress
+from salesplan.services.jobs import JobError, job_progress, job_scratch_dir
 
 EXPORT_HEADER = ["Name", "Domain", "Website", "Industry", "Vertical", "Annual revenue (USD)", "Employees", "Country",
                  "State", "City", "Postal code", "Ownership", "Ticker", "Founded", "Lifecycle", "Current sales (USD)",
@@ -44,7 +44,9 @@ def accounts_export(*, user_id: int, query: str, file_format: str, job: JobRun |
     job_progress(job=job, processed=0, total=total, message=f"Writing {total:,} accounts")
     folder = Path(settings.MEDIA_ROOT) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"accounts-{uuid.uuid4().hex}.{file_format}"
+    name = f"accounts-{uuid.uuid4().hex}.{file_format}"
+    # Written in the job's scratch folder and moved when complete: a worker that dies leaves no half file.
+    path = (job_scratch_dir(job) if job is not None else folder) / name
     if file_format == "xlsx":
         written = xlsx_write(target=path, header=EXPORT_HEADER, rows=export_rows(queryset), title="Accounts")
     elif file_format == "csv":
@@ -56,4 +58,5 @@ def accounts_export(*, user_id: int, query: str, file_format: str, job: JobRun |
             written -= 2  # the BOM and the header
     else:
         raise JobError(f"Unknown export format “{file_format}”.")
-    return {"accounts_exported": written, "file": path.name}
+    path.replace(folder / name)
+    return {"accounts_exported": written, "file": name}

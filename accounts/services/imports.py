@@ -39,21 +39,24 @@ from accounts.importing.files import (
 from accounts.importing.pipeline import ImportCounts, ImportPipeline, active_user_keys
 from accounts.importing.problems import ERROR, WARNING, Problem, cell_problem
 from accounts.importing.workbook import staged_path, staged_remove, workbook_open, workbook_to_csv
-from accounts.models import AccountImport, ImportIssue
+from accounts.models import AccountImport, ImportIssue, ImportLedger
 from accounts.selectors import accounts_data_changed
 from accounts.services.import_review import import_change_counts_record, import_territory_moves_record
 from salesplan.models import JobRun, User
-from salesplan.services.jobs import JobError, job_progress, job_start
+from salesplan.services.jobs import JobError, JobInterrupted, job_progress, job_staging_prefix, job_start
 
 __all__ = [
     "ImportFileError",
     "account_import_create",
     "account_import_file_info",
     "account_import_files_delete",
+    "account_import_interrupted",
     "account_import_path",
     "account_import_preview",
+    "account_import_read_interrupted",
     "account_import_reading_set",
     "account_import_start",
+    "account_import_start_again",
     "account_import_workbook_read",
     "account_import_workbook_read_start",
     "accounts_import_run",
@@ -346,6 +349,47 @@ def account_import_start(
     return job
 
 
+def account_import_start_again(*, job: JobRun, user: User | None) -> JobRun:
+    """What "Run again" does for an interrupted import: the same file, mapping and mode, queued at once."""
+    account_import = AccountImport.objects.get(pk=job.params["import_id"])
+    return account_import_start(
+        account_import=account_import, mapping=account_import.mapping, mode=account_import.mode, user=user
+    )
+
+
+def account_import_interrupted(job: JobRun) -> str:
+    """The import's job was interrupted (its worker died): record it on the import, which can be run again,
+    and say what became of the accounts. The merge is one transaction, so either it committed (the ledger
+    it writes says so) or nothing was imported; then the problems a partial check recorded go too."""
+    account_import = AccountImport.objects.filter(pk=job.params.get("import_id")).first()
+    if account_import is None:
+        return "Nothing was imported."
+    since = job.started_at or job.created_at
+    if ImportLedger.objects.filter(account_import=account_import, written_at__gte=since).exists():
+        kept = "The accounts were saved before it stopped, but the import's report was not finished."
+    else:
+        kept = "Nothing was imported: the accounts are as they were."
+        ImportIssue.objects.filter(account_import=account_import).delete()
+    AccountImport.objects.filter(pk=account_import.pk, job=job).update(
+        status=AccountImport.Status.FAILED,
+        message=f"The import was interrupted: its worker stopped. {kept} Run it again from this page.",
+        finished_at=timezone.now(),
+    )
+    return kept
+
+
+def account_import_read_interrupted(job: JobRun) -> str:
+    """Reading a workbook was interrupted (its worker died): remove what the reading wrote half-way beside the
+    upload; the upload itself stays, so the import page can read it again or discard it."""
+    account_import = AccountImport.objects.filter(pk=job.params.get("import_id")).first()
+    if account_import is None or not account_import.file:
+        return "Nothing was read."
+    staged = staged_path(Path(account_import.file.path))
+    if not staged.exists():  # renamed into place only once whole: a copy that is there was read to the end
+        staged_remove(staged)
+    return "The workbook was not read: the uploaded file is kept, read it again from the import page."
+
+
 def _encoding_change(account_import: AccountImport, encoding: str) -> None:
     """Read the header again in the encoding chosen; refuse one that does not read the whole file."""
     name = encoding_name(encoding)
@@ -374,9 +418,12 @@ def accounts_import_run(*, import_id: int, job: JobRun | None = None, dry_run: b
         info=account_import_file_info(account_import),
         progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
         after_merge=lambda counts: _changes_judge(account_import, counts),
+        staging_prefix=job_staging_prefix(job) if job is not None else "",
     )
     try:
         counts = pipeline.run(skip_invalid=account_import.mode == AccountImport.Mode.SKIP_INVALID, dry_run=dry_run)
+    except JobInterrupted:
+        raise  # the watchdog has recorded how the import ended
     except Exception as exc:
         _import_finish(account_import, ImportCounts(), AccountImport.Status.FAILED, _failure_text(exc))
         raise JobError(_failure_text(exc)) from exc

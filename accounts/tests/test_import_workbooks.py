@@ -524,3 +524,34 @@ def test_the_mapping_opens_by_itself_once_the_workbook_is_read(page, org, settin
     worker()
     page.get_by_role("heading", name="Which column is which?").wait_for(timeout=10_000)
     assert "Sheet Co" in page.inner_text("#preview")
+
+
+def test_a_reading_whose_worker_died_is_interrupted_and_leaves_no_half_copy(client, org, media, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from salesplan.services.jobs import job_interrupt_stale
+
+    settings.IMPORT_XLSX_READ_INLINE_BYTES = 100
+    client.force_login(org["leader"])
+    _upload(client, _workbook(ACCOUNTS), "accounts.xlsx")
+    account_import = AccountImport.objects.get()
+    upload = Path(account_import.file.path)
+    staged = staged_path(upload)
+    # What a reading killed half-way leaves beside the upload (the copy is renamed into place only once whole).
+    staged.unlink()
+    staged.with_name(staged.name + ".part").write_text("Company,Revenue\nSheet Co,")
+    staged.with_name(staged.name + ".body").write_bytes(b"\0" * 64)
+    (staged.with_name(staged.name + ".strings")).mkdir()
+    long_ago = timezone.now() - timedelta(seconds=settings.JOBS_HEARTBEAT_TIMEOUT_SECONDS + 5)
+    job = JobRun.objects.get(kind="accounts_import_read")
+    JobRun.objects.filter(pk=job.pk).update(
+        status="running", started_at=long_ago, heartbeat_at=long_ago, processed=3, total=10
+    )
+
+    assert [j.pk for j in job_interrupt_stale(job_id=job.pk)] == [job.pk]
+    job.refresh_from_db()
+    assert job.status == "interrupted"
+    assert "the uploaded file is kept" in job.message + job.error
+    assert _files(media) == [str(upload.relative_to(media))]  # the upload stays, to be read again or discarded

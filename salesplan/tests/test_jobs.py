@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from salesplan.models import JobRun
 from salesplan.services import jobs as job_services
-from salesplan.services.jobs import JobError, job_execute, job_progress, job_release_stale, job_start
+from salesplan.services.jobs import JobError, job_execute, job_interrupt_stale, job_progress, job_start
 from salesplan.tests.factories import JobRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,29 +93,30 @@ def test_unexpected_error_is_reported_without_a_traceback():
     assert "Traceback" not in job.error
 
 
-def test_stale_job_is_released_so_it_no_longer_blocks_a_new_start(org, settings):
-    settings.JOB_STALE_AFTER_SECONDS = 60
-    stale = JobRunFactory(
+def test_a_job_whose_worker_died_is_interrupted_so_a_new_one_starts_at_once(org, settings):
+    settings.JOBS_HEARTBEAT_TIMEOUT_SECONDS = 60
+    dead = JobRunFactory(
         kind="demo_seed",
         dedupe_key="demo_seed",
         status="running",
+        message="Saving 300,000 accounts",
         heartbeat_at=timezone.now() - dt.timedelta(minutes=5),
     )
 
     job, created = job_start(kind="demo_seed", started_by=org["leader"])
 
-    stale.refresh_from_db()
+    dead.refresh_from_db()
     assert created
-    assert job.pk != stale.pk
-    assert stale.status == "failed"
-    assert "stopped reporting progress" in stale.error
+    assert job.pk != dead.pk
+    assert dead.status == "interrupted"
+    assert "The worker stopped (it was killed or lost) while saving 300,000 accounts" in dead.error
 
 
-def test_release_stale_leaves_a_recently_active_job_alone(settings):
-    settings.JOB_STALE_AFTER_SECONDS = 60
-    alive = JobRunFactory(status="running", heartbeat_at=timezone.now())
+def test_the_watchdog_leaves_a_job_with_a_fresh_heartbeat_alone(settings):
+    settings.JOBS_HEARTBEAT_TIMEOUT_SECONDS = 60
+    alive = JobRunFactory(status="running", heartbeat_at=timezone.now() - dt.timedelta(seconds=50))
 
-    assert job_release_stale() == 0
+    assert job_interrupt_stale() == []
     alive.refresh_from_db()
     assert alive.status == "running"
 
@@ -135,7 +136,8 @@ def test_celery_backend_sends_the_task_after_commit(org, settings, monkeypatch, 
         job, _ = job_start(kind="demo_seed", started_by=org["leader"])
         assert sent == []
 
-    assert sent == [{"job_id": job.pk}]
+    assert sent == [{"job_id": job.pk, "token": job.token}]
+    assert len(job.token) == 32
 
 
 # --- Pages ----------------------------------------------------------------------------------------

@@ -106,3 +106,23 @@ def test_a_misspelt_jobs_backend_is_refused(tmp_path):
     result = _manage("check", SALESPLAN_VAR_DIR=str(tmp_path), JOBS_BACKEND="celry")
     assert result.returncode != 0
     assert "JOBS_BACKEND must be celery, thread or sync" in result.stderr
+
+
+def test_the_heartbeat_limit_and_the_visibility_timeout_come_from_the_environment(tmp_path):
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.JOBS_HEARTBEAT_TIMEOUT_SECONDS, "
+        "s.JOBS_HEARTBEAT_INTERVAL_SECONDS, s.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])",
+        SALESPLAN_VAR_DIR=str(tmp_path),
+        JOBS_HEARTBEAT_TIMEOUT_SECONDS="20",
+        CELERY_VISIBILITY_TIMEOUT_SECONDS="900",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["20", "5.0", "900"]
+
+
+def test_a_heartbeat_limit_too_short_to_beat_within_is_refused(tmp_path):
+    result = _manage("check", SALESPLAN_VAR_DIR=str(tmp_path), JOBS_HEARTBEAT_TIMEOUT_SECONDS="1")
+    assert result.returncode != 0
+    assert "JOBS_HEARTBEAT_TIMEOUT_SECONDS must be at least 2" in result.stderr

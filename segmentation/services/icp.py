@@ -402,3 +402,13 @@ def icp_score_job(*, job: Any, icp_id: int) -> dict[str, Any]:
         progress=lambda pct, message: job_progress(job=job, processed=pct, total=100, message=message),
     )
     return {"icp_id": icp.pk, "accounts_scored": count}
+
+
+def icp_score_interrupted(job: Any) -> str:
+    """What became of the scores when the scoring job was interrupted: they are written in one transaction
+    that also stamps the profile, so either the new ones were saved or the previous ones stand."""
+    icp = IdealCustomerProfile.objects.filter(pk=job.params.get("icp_id")).first()
+    started = job.started_at or job.created_at
+    if icp is not None and icp.scored_at is not None and icp.scored_at >= started:
+        return "The new scores were saved before it stopped."
+    return "Nothing was saved: the previous scores are unchanged."

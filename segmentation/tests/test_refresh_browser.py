@@ -51,7 +51,7 @@ def test_my_territory_says_it_is_being_updated_then_shows_the_new_ranking(page, 
     expect(status).to_contain_text("Being brought up to date")
     expect(page.locator("table tbody tr", has_text="Hudson Valley Forge")).to_have_count(0)  # not ranked yet
 
-    job_execute(job_id=job.pk, service=refresh_run)  # the worker picks the chain up
+    job_execute(job_id=job.pk, token=job.token, service=refresh_run)  # the worker picks the chain up
 
     link = page.get_by_role("link", name="Brought up to date: show the new figures")
     expect(link).to_be_visible(timeout=10_000)  # the line polls every two seconds

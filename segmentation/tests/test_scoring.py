@@ -367,3 +367,21 @@ def test_score_accounts_command(capsys):
     AccountFactory.create_batch(3)
     call_command("score_accounts", "--icp", str(icp.pk))
     assert "Scored 3 accounts" in capsys.readouterr().out
+
+
+def test_an_interrupted_scoring_says_whether_its_scores_were_saved():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from salesplan.tests.factories import JobRunFactory
+    from segmentation.services.icp import icp_score_interrupted
+
+    icp = _icp(SMALL)
+    AccountFactory.create_batch(3)
+    icp_score_all(icp)  # an earlier scoring
+    job = JobRunFactory(kind="icp_score", params={"icp_id": icp.pk}, started_at=timezone.now())
+    assert icp_score_interrupted(job) == "Nothing was saved: the previous scores are unchanged."
+
+    job.started_at = icp.scored_at - dt.timedelta(seconds=1)  # this job's scoring committed before it died
+    assert icp_score_interrupted(job) == "The new scores were saved before it stopped."
