@@ -117,7 +117,7 @@ def worker(monkeypatch):
     def run() -> None:
         while queued:
             kwargs = queued.pop(0)
-            kwargs["task"].apply(kwargs={"job_id": kwargs["job_id"]})
+            kwargs["task"].apply(kwargs={"job_id": kwargs["job_id"], "token": kwargs["token"]})
 
     return run
 
