@@ -416,5 +416,4 @@ def account_import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     except JobError as exc:
         messages.error(request, str(exc))
         return redirect(account_import)
-    messages.info(request, "The undo is running. You can leave this page and come back.")
     return redirect(job)

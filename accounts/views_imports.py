@@ -170,7 +170,6 @@ def _mapping_page(request: HttpRequest, account_import: AccountImport) -> HttpRe
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.info(request, "The import is running. You can leave this page and come back.")
             return redirect(job)
     return render(request, "accounts/import_mapping.html", {"imp": account_import, "form": form, **_preview(form)})
 

@@ -13,6 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 
 from salesplan.models import Role, StrategyPlan, Team, User
+from salesplan.services.logins import login_address_locked
 from salesplan.templatetags.salesplan_tags import num, usd, usd_full, year
 
 _AMOUNT = re.compile(r"^(?P<sign>-)?\s*(?:US)?\$?\s*(?P<digits>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<unit>[kmb])?$", re.I)
@@ -98,6 +99,14 @@ class LockoutMessageMixin:
     def get_invalid_login_error(self) -> forms.ValidationError:
         if getattr(self.request, "axes_locked_out", False):
             minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+            if login_address_locked(self.request):
+                return forms.ValidationError(
+                    "Too many failed sign-ins from this network, for several people: signing in from here is "
+                    "paused for everyone. Try again in %(minutes)d minutes; an administrator can lift it at once "
+                    "(manage.py axes_reset_ip).",
+                    code="address_locked_out",
+                    params={"minutes": minutes},
+                )
             return forms.ValidationError(
                 "Too many failed sign-ins: signing in from here is paused. Try again in %(minutes)d minutes, "
                 "or ask your sales leader to unlock your account (People page).",

@@ -311,6 +311,8 @@ class JobRun(models.Model):
         if not self.started_at:
             return None
         end = self.finished_at or self.heartbeat_at or self.started_at
+        if self.status == self.Status.INTERRUPTED:  # it stopped at its last heartbeat, not when it was found
+            end = self.heartbeat_at or self.started_at
         return (end - self.started_at).total_seconds()
 
 

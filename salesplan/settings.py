@@ -285,7 +285,7 @@ LOGGING = {
 DEMO_PASSWORD = "salesplan-demo"  # noqa: S105 (demo users only)
 
 # --- Imports --------------------------------------------------------------------------------------
-IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=200 * 1024 * 1024)
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=200_000_000)  # 200 MB, as the upload page says
 # An XLSX is a zip: refuse one that would expand past this (a "zip bomb").
 IMPORT_MAX_XLSX_EXPANDED_BYTES = env.int("IMPORT_MAX_XLSX_EXPANDED_BYTES", default=1024 * 1024 * 1024)
 # A workbook whose sheet and text expand to at most this is read during the upload (well under a second);

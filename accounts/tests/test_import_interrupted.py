@@ -91,6 +91,9 @@ def test_the_import_page_offers_run_again_which_imports_the_file(client, org, tm
     report = client.get(account_import.get_absolute_url()).content.decode()
     assert "Interrupted" in report
     assert "Reload this page" not in report
+    assert '<span class="badge text-bg-warning">Interrupted</span>' in report  # not "Failed"
+    assert "No problems: every row was read" not in report  # the check stopped before the end
+    assert "the import stopped before its rows were all checked" in report
 
     response = client.post(reverse("job_run_again", args=[job.pk]))
 

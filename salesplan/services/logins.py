@@ -61,6 +61,16 @@ class LoginThrottle(AxesDatabaseHandler):
         AccessAttempt.objects.filter(username=user.get_username(), ip_address=request.axes_ip_address).delete()
 
 
+def login_address_locked(request: HttpRequest) -> bool:
+    """Whether sign-ins from the request's address are paused for the address as a whole (many usernames
+    tried), rather than for one username: unlocking a person does not lift it."""
+    address = getattr(request, "axes_ip_address", None)
+    if not address:
+        return False
+    recent = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=get_cool_off_threshold(request))
+    return _failures(recent) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The address a sign-in comes from: behind ``TRUSTED_PROXY_COUNT`` proxies, the address the outermost
     one saw (counted from the right of X-Forwarded-For, which a client cannot forge past that proxy);

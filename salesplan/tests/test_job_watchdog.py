@@ -391,3 +391,29 @@ def test_job_start_returns_a_live_job_and_replaces_a_dead_one(org):
     assert fresh.pk != live.pk
     assert fresh.token
     assert fresh.token != live.token
+
+
+def test_an_interrupted_job_took_until_its_last_heartbeat_not_until_it_was_found(org):
+    started = timezone.now() - LONG_AGO - dt.timedelta(seconds=9)
+    job = _dead(started_by=org["leader"], started_at=started, heartbeat_at=started + dt.timedelta(seconds=9))
+    job_interrupt_stale(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "interrupted"
+    assert job.duration_seconds == pytest.approx(9)
+
+
+def test_the_leave_this_page_hint_goes_once_the_job_has_ended(client, org):
+    job = JobRunFactory(
+        kind="demo_seed",
+        dedupe_key="demo_seed",
+        status="running",
+        started_by=org["leader"],
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    client.force_login(org["leader"])
+    assert "You can leave this page" in client.get(job.get_absolute_url()).content.decode()
+    JobRun.objects.filter(pk=job.pk).update(status="succeeded", finished_at=timezone.now())
+    progress = client.get(reverse("job_progress", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "Done" in progress
+    assert "You can leave this page" not in progress  # the poll replaces the part of the page that said it

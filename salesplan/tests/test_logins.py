@@ -90,7 +90,12 @@ def test_one_address_trying_every_username_is_stopped(client, people, settings):
         _fail(client, username, 5)  # under the limit per username, 50 from the address
     assert AccessAttempt.objects.filter(ip_address="10.0.0.1").count() == 10
     assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 50
-    assert _sign_in(client, "rep_b1", PASSWORD).status_code == 429
+    refused = _sign_in(client, "rep_b1", PASSWORD)
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "paused for everyone" in page
+    assert "axes_reset_ip" in page  # the remedy that lifts it
+    assert "unlock your account (People page)" not in page  # unlocking a person would not
     assert _signed_in(_sign_in(client, "rep_b1", PASSWORD, address="10.0.0.9"))
 
 
