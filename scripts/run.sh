@@ -7,7 +7,7 @@ PY=.venv/bin/python
 ADDR="${RUN_ADDR:-127.0.0.1:8000}"
 
 $PY manage.py migrate --noinput -v 0
-echo "Preparing the demo organisation (the first run creates 20,000 companies: a few seconds) ..."
+echo "Preparing the demo organisation (the first run creates 20,000 companies: up to half a minute) ..."
 $PY manage.py seed_demo --once
 
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
