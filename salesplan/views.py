@@ -217,7 +217,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             header=["Username", "First name", "Last name", "Email", "Title", "Role", "Team", "Active", "Last sign-in"],
             rows=rows,
         )
-    page = list_paginate(request, qs)
+    page = list_paginate(request, qs.prefetch_related("managed_teams"))
     locked = login_locked_usernames(usernames=[p.username for p in page]) if request.user.is_leader else set()
     return render(
         request,

@@ -123,3 +123,12 @@ def test_leader_moves_reps_between_teams_on_the_team_page(client, org):
 def test_manager_cannot_create_teams(client, org):
     client.force_login(org["manager_a"])
     assert client.get(reverse("team_create")).status_code == 403
+
+
+def test_the_people_page_names_the_team_a_manager_manages(client, org):
+    client.force_login(org["leader"])
+    page = client.get(reverse("user_list")).content.decode()
+    row = next(r for r in page.split("<tr") if f">{org['manager_a'].username}<" in r)
+    team = org["manager_a"].managed_teams.get()
+    assert "manages" in row
+    assert f'href="{team.get_absolute_url()}">{team}</a>' in row
