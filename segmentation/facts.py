@@ -1,4 +1,4 @@
-"""What segmentation knows of an account, for account strategy and plan qualification (accounts.facts)."""
+"""What segmentation knows of an account, read by account planning (accountplans: strategy and plan qualification)."""
 
 from __future__ import annotations
 

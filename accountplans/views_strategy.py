@@ -8,25 +8,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.facts import account_facts
+from accountplans.selectors import account_plans_visible_to
+from accountplans.services.strategy import qualification, qualification_answer, strategy_set
 from accounts.models import Strategy
-from accounts.selectors import account_plans_visible_to, accounts_visible_to
-from accounts.services.strategy import (
-    qualification,
-    qualification_answer,
-    strategy_current,
-    strategy_set,
-    strategy_suggest,
-)
+from accounts.selectors import accounts_visible_to
+from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.selectors import plan_current
+from segmentation.facts import icp_facts
 
 
 def account_strategy_panel(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
-    suggested, why = strategy_suggest(account, account_facts(account, request.user))
+    suggested, why = strategy_suggest(account, icp_facts(account, request.user))
     return render(
         request,
-        "accounts/partials/strategy_panel.html",
+        "accountplans/partials/strategy_panel.html",
         {
             "account": account,
             "current": strategy_current(account),

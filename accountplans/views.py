@@ -12,22 +12,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.facts import account_facts
-from accounts.filters import AccountPlanFilter
-from accounts.forms_plans import ROW_FORMSETS, TEXT_FORMS, CommentForm, DecisionForm, FollowUpForm
-from accounts.models import AccountPlan, PlanEvent, PlanSection, PlanStatus, Strategy
-from accounts.selectors import (
+from accountplans.filters import AccountPlanFilter
+from accountplans.forms import ROW_FORMSETS, TEXT_FORMS, CommentForm, DecisionForm, FollowUpForm
+from accountplans.models import AccountPlan, PlanEvent, PlanSection, PlanStatus
+from accountplans.selectors import (
     account_plans_by_status,
     account_plans_visible_to,
     account_plans_with_figures,
-    account_territory_path,
-    accounts_visible_to,
     follow_ups_visible_to,
     plan_detail_rows,
     plan_review_queue,
 )
-from accounts.services import plan_insights as insights
-from accounts.services.plans import (
+from accountplans.services import plan_insights as insights
+from accountplans.services.plans import (
     PlanConflict,
     plan_can_edit,
     plan_changes_since_review,
@@ -44,9 +41,12 @@ from accounts.services.plans import (
     plan_submit,
     plan_withdraw,
 )
+from accounts.models import Strategy
+from accounts.selectors import account_territory_path, accounts_visible_to
 from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.exports import csv_response
 from salesplan.listing import list_paginate, list_sort
+from segmentation.facts import icp_facts
 
 PLAN_SORT = {
     "account": "account__name",
@@ -94,7 +94,7 @@ def account_plan_list(request: HttpRequest) -> HttpResponse:
         return csv_response(filename="account-plans.csv", header=header, rows=rows)
     return render(
         request,
-        "accounts/plan_list.html",
+        "accountplans/plan_list.html",
         {
             "page": list_paginate(request, plans),
             "filter": filterset,
@@ -123,7 +123,7 @@ def account_plan_reviews(request: HttpRequest) -> HttpResponse:
         plan.risks = [
             f for f in insights.relationship_findings(list(plan.contacts.all()), today) if f.level == "danger"
         ]
-    return render(request, "accounts/plan_reviews.html", {"queue": queue, "sections": dict(PlanSection.choices)})
+    return render(request, "accountplans/plan_reviews.html", {"queue": queue, "sections": dict(PlanSection.choices)})
 
 
 @require_POST
@@ -163,7 +163,7 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
         "today": today,
         "territory": account_territory_path(account),
         "strategy": strategy_current(account),
-        "strategy_suggested": Strategy(strategy_suggest(account, account_facts(account, request.user))[0]).label,
+        "strategy_suggested": Strategy(strategy_suggest(account, icp_facts(account, request.user))[0]).label,
         "org_chart": insights.org_chart(rows["contacts"], today),
         "engaged_ids": {c.pk for c in rows["contacts"] if insights.contact_engaged(c, today)},
         "relationship_findings": insights.relationship_findings(rows["contacts"], today),
@@ -199,12 +199,12 @@ def account_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["follow_up_form"] = FollowUpForm(
             owners=plan_follow_up_owners(plan, request.user), initial={"owner": plan.owner_id}
         )
-    return render(request, "accounts/plan_detail.html", context)
+    return render(request, "accountplans/plan_detail.html", context)
 
 
 def account_plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(account_plans_visible_to(request.user), pk=pk)
-    return render(request, "accounts/plan_print.html", _plan_context(request, plan))
+    return render(request, "accountplans/plan_print.html", _plan_context(request, plan))
 
 
 def _section_forms(plan: AccountPlan, section: str, data: Any = None) -> tuple[Any, list]:
@@ -259,7 +259,7 @@ def account_plan_edit(request: HttpRequest, pk: int, section: str) -> HttpRespon
         conflict_event=conflict,
         conflict_values=conflict_values,
     )
-    return render(request, "accounts/plan_edit.html", context)
+    return render(request, "accountplans/plan_edit.html", context)
 
 
 def _posted_version(request: HttpRequest) -> int:

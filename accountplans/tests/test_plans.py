@@ -13,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import (
+from accountplans.models import (
     AccountPlan,
     ContactRole,
     Influence,
@@ -26,8 +26,8 @@ from accounts.models import (
     PlanStatus,
     Sentiment,
 )
-from accounts.services import plan_insights as insights
-from accounts.services.plans import (
+from accountplans.services import plan_insights as insights
+from accountplans.services.plans import (
     PlanConflict,
     plan_changes_since_review,
     plan_comment,
@@ -543,7 +543,7 @@ def test_plan_list_shows_expected_return_per_planned_hour_and_exports_it(client,
 
 
 def test_account_list_filters_by_current_strategy_and_plan_and_shows_both(client, org):
-    from accounts.services.strategy import strategy_set
+    from accountplans.services.strategy import strategy_set
 
     rep = org["rep_a1"]
     grown = AccountFactory(owner=rep, name="Grown Co", lifecycle="customer", wallet=1_000_000, current_sales=100_000)
@@ -571,7 +571,7 @@ def test_account_list_filters_by_current_strategy_and_plan_and_shows_both(client
 
 
 def test_account_list_query_count_does_not_grow_with_strategies_and_plans(client, org, django_assert_max_num_queries):
-    from accounts.services.strategy import strategy_set
+    from accountplans.services.strategy import strategy_set
 
     rep = org["rep_a1"]
     for n in range(30):
