@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -41,12 +42,13 @@ from accountplans.services.plans import (
     plan_submit,
     plan_withdraw,
 )
-from accounts.models import Strategy
+from accounts.models import Account, Strategy
 from accounts.selectors import account_territory_path, accounts_visible_to
 from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.exports import csv_response
 from salesplan.listing import list_paginate, list_sort
 from segmentation.facts import icp_facts
+from segmentation.panels import ACCOUNT_ICP_PANEL_TEMPLATE, account_icp_panel_context
 
 PLAN_SORT = {
     "account": "account__name",
@@ -190,9 +192,19 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
     }
 
 
+def _icp_panel(request: HttpRequest, account: Account) -> str:
+    """The account's ICP panel, as on the account page but with the answers shown rather than asked (the
+    plan's profile and its printout); nothing for an account the user may not open."""
+    if not accounts_visible_to(request.user).filter(pk=account.pk).exists():
+        return ""
+    context = account_icp_panel_context(account=account, user=request.user, readonly=True)
+    return render_to_string(ACCOUNT_ICP_PANEL_TEMPLATE, context, request=request)
+
+
 def account_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(account_plans_visible_to(request.user), pk=pk)
     context = _plan_context(request, plan)
+    context["icp_panel"] = _icp_panel(request, plan.account)
     context["comment_form"] = CommentForm()
     if context["is_reviewer"]:
         context["decision_form"] = DecisionForm()
@@ -204,7 +216,9 @@ def account_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def account_plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(account_plans_visible_to(request.user), pk=pk)
-    return render(request, "accountplans/plan_print.html", _plan_context(request, plan))
+    context = _plan_context(request, plan)
+    context["icp_panel"] = _icp_panel(request, plan.account)
+    return render(request, "accountplans/plan_print.html", context)
 
 
 def _section_forms(plan: AccountPlan, section: str, data: Any = None) -> tuple[Any, list]:
