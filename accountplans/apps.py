@@ -11,6 +11,8 @@ class AccountPlansConfig(AppConfig):
         from accountplans.panels import PANELS
         from accountplans.selectors import account_plans_attach
         from accountplans.services.demo import accounts_seed_demo_plans
+        from accountplans.views_strategy import STRATEGY_PANEL_TEMPLATE, account_strategy_panel_context
+        from accounts.account_panels import AccountPanel, account_panel_register
         from accounts.dependents import account_dependent_register
         from accounts.selectors import account_list_attacher_register
         from salesplan.dashboard import home_panel_register
@@ -24,5 +26,13 @@ class AccountPlansConfig(AppConfig):
         # ranks them, as when planning sat inside accounts.
         demo_seeder_register(name="account_plans", seeder=accounts_seed_demo_plans, before="segmentation")
         account_list_attacher_register(account_plans_attach)
+        account_panel_register(
+            AccountPanel(
+                key="strategy",
+                template=STRATEGY_PANEL_TEMPLATE,
+                context=account_strategy_panel_context,
+                order=10,
+            )
+        )
         for panel in PANELS:
             home_panel_register(panel)

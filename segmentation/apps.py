@@ -10,10 +10,11 @@ class SegmentationConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from accounts.account_panels import AccountPanel, account_panel_register
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
-        from segmentation.panels import PANELS
+        from segmentation.panels import ACCOUNT_ICP_PANEL_TEMPLATE, PANELS, account_icp_panel_context
         from segmentation.services.demo import market_seed_demo, segmentation_seed_demo
         from segmentation.services.icp import icp_score_interrupted
         from segmentation.tasks import icp_score_task, prioritize_task, tam_run_task, territories_apply_task
@@ -70,6 +71,16 @@ class SegmentationConfig(AppConfig):
         demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)
+        account_panel_register(
+            AccountPanel(
+                key="icp",
+                template=ACCOUNT_ICP_PANEL_TEMPLATE,
+                context=lambda request, account: account_icp_panel_context(
+                    account=account, user=request.user, readonly=False
+                ),
+                order=20,
+            )
+        )
 
 
 def _tam_model_saved(sender: object, instance: object, **kwargs: object) -> None:
