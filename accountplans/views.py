@@ -47,8 +47,8 @@ from accounts.selectors import account_territory_path, accounts_visible_to
 from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.exports import csv_response
 from salesplan.listing import list_paginate, list_sort
-from segmentation.facts import icp_facts
 from segmentation.panels import ACCOUNT_ICP_PANEL_TEMPLATE, account_icp_panel_context
+from segmentation.selectors import account_icp_facts
 
 PLAN_SORT = {
     "account": "account__name",
@@ -165,7 +165,9 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
         "today": today,
         "territory": account_territory_path(account),
         "strategy": strategy_current(account),
-        "strategy_suggested": Strategy(strategy_suggest(account, icp_facts(account, request.user))[0]).label,
+        "strategy_suggested": Strategy(
+            strategy_suggest(account, account_icp_facts(account=account, user=request.user))[0]
+        ).label,
         "org_chart": insights.org_chart(rows["contacts"], today),
         "engaged_ids": {c.pk for c in rows["contacts"] if insights.contact_engaged(c, today)},
         "relationship_findings": insights.relationship_findings(rows["contacts"], today),

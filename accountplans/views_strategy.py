@@ -16,14 +16,14 @@ from accounts.models import Account, Strategy
 from accounts.selectors import accounts_visible_to
 from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.selectors import plan_current
-from segmentation.facts import icp_facts
+from segmentation.selectors import account_icp_facts
 
 STRATEGY_PANEL_TEMPLATE = "accountplans/partials/strategy_panel.html"
 
 
 def account_strategy_panel_context(request: HttpRequest, account: Account) -> dict[str, Any]:
     """The account page's strategy panel: the strategy chosen and suggested, and the six plan questions."""
-    suggested, why = strategy_suggest(account, icp_facts(account, request.user))
+    suggested, why = strategy_suggest(account, account_icp_facts(account=account, user=request.user))
     return {
         "account": account,
         "current": strategy_current(account),

@@ -16,7 +16,7 @@ from accounts.selectors import STRATEGIES_INPUT
 from accounts.services.strategy import WALLET_SHARE_GROW, strategy_suggest, wallet_share
 from salesplan.models import StrategyPlan, User
 from salesplan.services.freshness import inputs_changed
-from segmentation.facts import icp_facts
+from segmentation.selectors import account_icp_facts
 
 PLAN_WARRANTED_AT = 4  # "yes" answers out of six
 
@@ -25,7 +25,7 @@ def strategy_set(*, account: Account, strategy: str, user: User, reason: str = "
     """The rep confirms the suggestion or chooses another strategy; every choice is kept."""
     if strategy not in Strategy.values:
         raise ValidationError(f"Choose one of {', '.join(Strategy.labels)}.")
-    suggested, _why = strategy_suggest(account, icp_facts(account, user))
+    suggested, _why = strategy_suggest(account, account_icp_facts(account=account, user=user))
     if strategy != suggested and not reason.strip():
         raise ValidationError("Say why you chose another strategy than the suggested one.")
     choice = AccountStrategy.objects.create(
@@ -64,7 +64,7 @@ def _tier_evidence(facts: dict[str, Any]) -> str:
 def qualification(account: Account, *, user: User, plan: StrategyPlan | None) -> dict[str, Any]:
     """The six questions with the data's answers where it has them, the rep's for the rest, and whether
     the account warrants a strategic plan (at least four "yes")."""
-    facts = icp_facts(account, user)
+    facts = account_icp_facts(account=account, user=user)
     given = dict(account.qualifications.values_list("key", "answer"))
     data: dict[str, tuple[bool, str]] = {}
     if facts.get("market_experience") is not None:
