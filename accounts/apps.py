@@ -15,7 +15,6 @@ class AccountsConfig(AppConfig):
         from accounts.importing.sqlite import register_sqlite_functions
         from accounts.panels import PANELS
         from accounts.services.demo import accounts_seed_demo
-        from accounts.services.demo_plans import accounts_seed_demo_plans
         from accounts.services.imports import (
             account_import_interrupted,
             account_import_read_interrupted,
@@ -36,7 +35,6 @@ class AccountsConfig(AppConfig):
         post_save.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_save")
         post_delete.connect(_accounts_changed, sender="accounts.Account", dispatch_uid="accounts_changed_delete")
         demo_seeder_register(name="accounts", seeder=accounts_seed_demo)
-        demo_seeder_register(name="account_plans", seeder=accounts_seed_demo_plans)
         for panel in PANELS:
             home_panel_register(panel)
         job_kind_register(
@@ -92,8 +90,6 @@ def _declare_account_dependents() -> None:
 
     account_dependent_register("accounts.accountterritory", derived=True, name="territory placements")
     account_dependent_register("accounts.accountstrategy", derived=False, name="a strategy choice")
-    account_dependent_register("accounts.planqualification", derived=False, name="answers to the plan questions")
-    account_dependent_register("accounts.accountplan", derived=False, name="an account plan")
 
 
 def _accounts_changed(sender: object, **kwargs: object) -> None:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from accounts.models import (
     Account,
-    AccountPlan,
     AccountStrategy,
     AccountTerritory,
     Lifecycle,
-    PlanFollowUp,
-    PlanStatus,
     Strategy,
     Vertical,
 )
 from accounts.selectors import account_country_choices, account_industry_choices, account_state_choices
 from salesplan.filters import StyledFilterSet
 from salesplan.models import User
-from salesplan.selectors import team_members_visible_to, users_visible_to
+from salesplan.selectors import team_members_visible_to
 
 REVENUE_BANDS = {
     "lt10m": ("Under $10M", None, 10_000_000),
@@ -113,7 +109,8 @@ class AccountFilter(StyledFilterSet):
         return queryset.filter(pk__in=current.values("account_id"))
 
     def by_plan(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
-        planned = AccountPlan.objects.values("account_id")
+        # The plan is account planning's (an app above accounts): reached through the account's relation.
+        planned = Account._meta.get_field("plan").related_model.objects.values("account_id")
         return queryset.filter(pk__in=planned) if value == "yes" else queryset.exclude(pk__in=planned)
 
     def search(self, queryset: QuerySet[Account], name: str, value: str) -> QuerySet[Account]:
@@ -136,33 +133,3 @@ class AccountFilter(StyledFilterSet):
         if high is not None:
             queryset = queryset.filter(annual_revenue__lt=high)
         return queryset
-
-
-class AccountPlanFilter(StyledFilterSet):
-    rows_label = "account plans"
-
-    q = django_filters.CharFilter(
-        field_name="account__name",
-        lookup_expr="icontains",
-        label="Search",
-        widget=forms.TextInput(attrs={"placeholder": "Account"}),
-    )
-    status = django_filters.ChoiceFilter(choices=PlanStatus.choices, empty_label="Any status")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Anyone", label="Owner")
-    follow_ups = django_filters.ChoiceFilter(
-        label="Follow-ups", choices=[("overdue", "Overdue follow-ups")], empty_label="Any follow-ups", method="overdue"
-    )
-
-    class Meta:
-        model = AccountPlan
-        fields = ["q", "status", "owner", "follow_ups"]
-
-    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.filters["owner"].queryset = users_visible_to(user).order_by("first_name", "last_name")
-        if user.is_rep:
-            del self.filters["owner"]
-
-    def overdue(self, queryset: QuerySet[AccountPlan], name: str, value: str) -> QuerySet[AccountPlan]:
-        late = PlanFollowUp.objects.filter(plan=OuterRef("pk"), done_at=None, due__lt=timezone.localdate())
-        return queryset.filter(Exists(late)) if value == "overdue" else queryset

@@ -6,16 +6,12 @@ from typing import Any
 
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
-from accounts.models import Lifecycle, PlanStatus
+from accounts.models import Lifecycle
 from accounts.selectors import (
-    account_plans_visible_to,
     accounts_by_owner_for,
     accounts_summary_for,
     accounts_visible_to,
-    follow_ups_overdue_for,
-    plan_review_queue,
     wallet_share_pct,
 )
 from salesplan.dashboard import HomePanel
@@ -51,30 +47,7 @@ def _top_prospects(user: User) -> dict[str, Any]:
     return {"prospects": accounts, "customers": customers}
 
 
-def _plans(user: User) -> dict[str, Any]:
-    """Overdue follow-ups (the user's, and for a reviewer those of the plans they see), the review queue
-    and the user's own plans that need something."""
-    today = timezone.localdate()
-    overdue = list(follow_ups_overdue_for(user, today)[:8])
-    for follow_up in overdue:
-        follow_up.days_late = (today - follow_up.due).days
-    queue = [] if user.is_rep else list(plan_review_queue(user))
-    return {
-        "overdue": overdue,
-        "queue": queue[:5],
-        "queue_count": len(queue),
-        "changes": list(account_plans_visible_to(user).filter(owner=user, status=PlanStatus.CHANGES)[:5]),
-    }
-
-
 PANELS = [
-    HomePanel(
-        key="account_plans",
-        template="accounts/panels/plans.html",
-        context=_plans,
-        roles=frozenset({"leader", "manager", "rep"}),
-        order=15,
-    ),
     HomePanel(
         key="accounts_kpis",
         template="accounts/panels/kpis.html",

@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import datetime
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db.models import (
     Count,
-    DecimalField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Lower, NullIf, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 
 from accounts.models import (
     Account,
     AccountImport,
-    AccountPlan,
     AccountStrategy,
     AccountTerritory,
     ImportChange,
     IndustryMapping,
     Lifecycle,
-    PlanAction,
-    PlanFollowUp,
-    PlanObjective,
-    PlanStatus,
     PossibleDuplicate,
     Strategy,
     Vertical,
@@ -217,71 +209,6 @@ def industry_mappings_with_counts() -> QuerySet[IndustryMapping]:
     return IndustryMapping.objects.select_related("vertical").annotate(accounts=Coalesce(Subquery(per_industry), 0))
 
 
-# --- Strategic account plans ----------------------------------------------------------------------
-
-
-def account_plans_visible_to(user: User) -> QuerySet[AccountPlan]:
-    """The one access rule for plans: a rep sees their own, a manager their own and their team's, the
-    leader all. Every plan page, list, export, comment and follow-up starts here."""
-    qs = AccountPlan.objects.select_related("account", "owner", "owner__team", "decided_by")
-    if user.is_leader:
-        return qs
-    if user.is_manager:
-        return qs.filter(Q(owner=user) | Q(owner__team__manager=user))
-    return qs.filter(owner=user)
-
-
-def account_plans_with_figures(plans: QuerySet[AccountPlan], today: datetime.date) -> QuerySet[AccountPlan]:
-    """Each plan with its expected return (the objectives' targets), planned sales hours, the return per
-    hour (ROSTI) and its overdue follow-ups."""
-    targets = (
-        PlanObjective.objects.filter(plan=OuterRef("pk")).values("plan").annotate(total=Sum("target")).values("total")
-    )
-    hours = PlanAction.objects.filter(plan=OuterRef("pk")).values("plan").annotate(total=Sum("hours")).values("total")
-    late = (
-        PlanFollowUp.objects.filter(plan=OuterRef("pk"), done_at=None, due__lt=today)
-        .values("plan")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return plans.annotate(
-        expected=Subquery(targets),
-        hours=Subquery(hours, output_field=DecimalField()),
-        overdue=Coalesce(Subquery(late), 0),
-    ).annotate(
-        rosti=ExpressionWrapper(
-            Cast(F("expected"), DecimalField(max_digits=20, decimal_places=2)) / NullIf(F("hours"), Value(0)),
-            output_field=DecimalField(max_digits=20, decimal_places=2),
-        )
-    )
-
-
-def account_plans_by_status(plans: QuerySet[AccountPlan]) -> dict[str, int]:
-    """How many of ``plans`` are in each status (one query)."""
-    counts = plans.order_by().values("status").annotate(n=Count("pk"))
-    return {row["status"]: row["n"] for row in counts}
-
-
-def plan_review_queue(user: User) -> QuerySet[AccountPlan]:
-    """Submitted plans this user reviews (their team's; all for the leader), oldest submission first."""
-    qs = account_plans_visible_to(user).filter(status=PlanStatus.SUBMITTED).exclude(owner=user)
-    return qs.order_by("submitted_at", "pk")
-
-
-def follow_ups_visible_to(user: User) -> QuerySet[PlanFollowUp]:
-    """Follow-ups of the plans the user sees, and any given to the user."""
-    plans = account_plans_visible_to(user).values("pk")
-    return PlanFollowUp.objects.filter(Q(plan__in=plans) | Q(owner=user)).select_related(
-        "plan__account", "owner", "created_by"
-    )
-
-
-def follow_ups_overdue_for(user: User, today: datetime.date) -> QuerySet[PlanFollowUp]:
-    """Open follow-ups past their date: the user's own, and for a manager or leader those of the plans
-    they see."""
-    return follow_ups_visible_to(user).filter(done_at=None, due__lt=today).order_by("due", "pk")
-
-
 def account_territory_path(account: Account) -> list[str]:
     """Region → area → territory of the account in the published design ([] when it is not placed)."""
     design_id = territory_design_published_id()
@@ -299,19 +226,6 @@ def account_territory_path(account: Account) -> list[str]:
     return path
 
 
-def plan_detail_rows(plan: AccountPlan) -> dict[str, list]:
-    """The rows of a plan, each with what its page shows next to it."""
-    return {
-        "contacts": list(plan.contacts.select_related("relationship_owner", "reports_to")),
-        "competitors": list(plan.competitors.all()),
-        "objectives": list(plan.objectives.all()),
-        "actions": list(plan.actions.select_related("owner", "objective")),
-        "comments": list(plan.comments.select_related("author")),
-        "follow_ups": list(plan.follow_ups.select_related("owner", "created_by")),
-        "events": list(plan.events.select_related("actor")[:60]),
-    }
-
-
 def strategies_latest() -> QuerySet[AccountStrategy]:
     """Each account's latest strategy choice (the one that stands), set-based: choices are few next to
     accounts, so one window over them serves every account at once."""
@@ -321,20 +235,31 @@ def strategies_latest() -> QuerySet[AccountStrategy]:
     return ranked.filter(n=1).order_by()
 
 
+AccountListAttacher = Callable[[list[Account], User], None]
+_LIST_ATTACHERS: list[AccountListAttacher] = []
+
+
+def account_list_attacher_register(attacher: AccountListAttacher) -> None:
+    """Apps above accounts add what they know of each account of a list page (accountplans: the plan the
+    user may open, as ``visible_plan``), registered from their ``AppConfig.ready()``."""
+    if attacher not in _LIST_ATTACHERS:
+        _LIST_ATTACHERS.append(attacher)
+
+
 def accounts_strategy_attach(accounts: list[Account], user: User) -> None:
-    """Set ``strategy`` (the latest choice, or None) and ``visible_plan`` (the plan the user may open, or None)
-    on each account of a list page: two queries for the page."""
+    """Set ``strategy`` (the latest choice's label, or None) on each account of a list page in one query, and
+    whatever the apps above accounts attach (``visible_plan``: the plan the user may open, or None)."""
     ids = [a.pk for a in accounts]
     latest: dict[int, str] = {}
     for account_id, strategy in (
         AccountStrategy.objects.filter(account_id__in=ids).order_by("account_id", "created_at", "pk")
     ).values_list("account_id", "strategy"):
         latest[account_id] = strategy  # ascending: the last one written wins
-    visible = account_plans_visible_to(user).select_related(None).filter(account_id__in=ids)
-    plans = {p.account_id: p for p in visible.only("pk", "account_id", "status")}
     for account in accounts:
         account.strategy = Strategy(latest[account.pk]).label if account.pk in latest else None
-        account.visible_plan = plans.get(account.pk)
+        account.visible_plan = None
+    for attacher in _LIST_ATTACHERS:
+        attacher(accounts, user)
 
 
 # --- What imports changed, and their possible duplicates (the leader's, like imports) ---------------

@@ -2,26 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from accounts import views, views_import_review, views_imports, views_plans, views_strategy
+from accounts import views, views_import_review, views_imports
 
 urlpatterns = [
     path("", views.account_list, name="account_list"),
     path("<int:pk>/", views.account_detail, name="account_detail"),
     path("summary/", views.account_list_summary, name="account_list_summary"),
-    path("<int:pk>/strategy/", views_strategy.account_strategy_panel, name="account_strategy_panel"),
-    path("<int:pk>/strategy/set/", views_strategy.account_strategy_set, name="account_strategy_set"),
-    path("<int:pk>/qualification/", views_strategy.account_qualification_answer, name="account_qualification"),
-    path("<int:account_pk>/plan/", views_plans.account_plan_start, name="account_plan_start"),
-    path("plans/", views_plans.account_plan_list, name="account_plan_list"),
-    path("plans/reviews/", views_plans.account_plan_reviews, name="account_plan_reviews"),
-    path("plans/<int:pk>/", views_plans.account_plan_detail, name="account_plan_detail"),
-    path("plans/<int:pk>/print/", views_plans.account_plan_print, name="account_plan_print"),
-    path("plans/<int:pk>/edit/<slug:section>/", views_plans.account_plan_edit, name="account_plan_edit"),
-    path("plans/<int:pk>/status/", views_plans.account_plan_transition, name="account_plan_transition"),
-    path("plans/<int:pk>/decision/", views_plans.account_plan_decide, name="account_plan_decide"),
-    path("plans/<int:pk>/comments/", views_plans.account_plan_comment, name="account_plan_comment"),
-    path("plans/<int:pk>/follow-ups/", views_plans.account_plan_follow_up, name="account_plan_follow_up"),
-    path("follow-ups/<int:pk>/done/", views_plans.account_plan_follow_up_done, name="account_plan_follow_up_done"),
     path("exports/<int:pk>/download/", views.account_export_download, name="account_export_download"),
     path("verticals/", views.vertical_list, name="vertical_list"),
     path("verticals/industries/<int:pk>/", views.industry_mapping_update, name="industry_mapping_update"),

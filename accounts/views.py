@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.account_panels import account_panels_render
 from accounts.filters import AccountFilter
 from accounts.forms import VerticalForm
 from accounts.models import IndustryMapping, Vertical
@@ -100,9 +101,9 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Parent and subsidiaries are shown only where the user may see them, like every other account.
     parent = visible.filter(pk=account.parent_id).first() if account.parent_id else None
     subsidiaries = list(visible.filter(parent=account).order_by("name")[:50])
-    return render(
-        request, "accounts/account_detail.html", {"account": account, "parent": parent, "subsidiaries": subsidiaries}
-    )
+    context = {"account": account, "parent": parent, "subsidiaries": subsidiaries}
+    context["panels"] = account_panels_render(request, account)  # the apps above accounts: strategy, ICP fit
+    return render(request, "accounts/account_detail.html", context)
 
 
 # --- Verticals ------------------------------------------------------------------------------------

@@ -49,10 +49,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
-    # Layered bottom-up: salesplan (core) <- accounts <- segmentation <- leads.
+    # Layered bottom-up: salesplan (core) <- accounts <- segmentation <- {accountplans, leads}.
     "salesplan",
     "accounts",
     "segmentation",
+    "accountplans",
     "leads",
 ]
 

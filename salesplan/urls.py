@@ -53,6 +53,7 @@ urlpatterns = [
     path("freshness/refresh/", views.refresh_start, name="refresh_start"),
     path("freshness/<str:key>/", views.freshness_fragment, name="freshness"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("accountplans.urls")),  # account plans live beside the accounts they are about
     path("segmentation/", include("segmentation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,12 +10,11 @@ class SegmentationConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
-        from accounts.facts import account_facts_register
+        from accounts.account_panels import AccountPanel, account_panel_register
         from salesplan.dashboard import home_panel_register
         from salesplan.services.demo import demo_seeder_register
         from salesplan.services.jobs import JobKind, job_kind_register
-        from segmentation.facts import icp_facts
-        from segmentation.panels import PANELS
+        from segmentation.panels import ACCOUNT_ICP_PANEL_TEMPLATE, PANELS, account_icp_panel_context
         from segmentation.services.demo import market_seed_demo, segmentation_seed_demo
         from segmentation.services.icp import icp_score_interrupted
         from segmentation.tasks import icp_score_task, prioritize_task, tam_run_task, territories_apply_task
@@ -67,12 +66,21 @@ class SegmentationConfig(AppConfig):
             derived_step_register(step)
         post_save.connect(_tam_model_saved, sender="segmentation.TamModel", dispatch_uid="tam_model_saved")
         post_save.connect(_plan_saved, sender="salesplan.StrategyPlan", dispatch_uid="plan_tam_model")
-        account_facts_register(icp_facts)
         _register_for_account_writes()
         demo_seeder_register(name="segmentation", seeder=segmentation_seed_demo)
         demo_seeder_register(name="market", seeder=market_seed_demo)
         for panel in PANELS:
             home_panel_register(panel)
+        account_panel_register(
+            AccountPanel(
+                key="icp",
+                template=ACCOUNT_ICP_PANEL_TEMPLATE,
+                context=lambda request, account: account_icp_panel_context(
+                    account=account, user=request.user, readonly=False
+                ),
+                order=20,
+            )
+        )
 
 
 def _tam_model_saved(sender: object, instance: object, **kwargs: object) -> None:

@@ -1,4 +1,5 @@
-"""Home-page panels contributed by segmentation (see salesplan.dashboard)."""
+"""Panels contributed by segmentation: the home page's (see salesplan.dashboard), and an account's ICP panel
+(the account page loads it; an account plan shows it in its profile)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from typing import Any
 
 from django.db.models import F
 
+from accounts.models import Account
 from salesplan.dashboard import HomePanel
 from salesplan.models import User
-from segmentation.models import FOCUS_TIERS, PriorityList
+from segmentation.forms import TierReviewForm
+from segmentation.models import FOCUS_TIERS, AccountAnswer, PriorityList
+from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, account_value, score_outlook
 from segmentation.selectors import icp_current, icp_summary, reviews_attach, scores_visible_to
 from segmentation.tiers import scores_in_effective_tiers
 
@@ -52,3 +56,42 @@ PANELS = [
         order=20,
     ),
 ]
+
+
+ACCOUNT_ICP_PANEL_TEMPLATE = "segmentation/partials/account_icp.html"
+
+
+def account_icp_panel_context(*, account: Account, user: User, readonly: bool) -> dict[str, Any]:
+    """What the ICP panel of an account shows (its template: ``ACCOUNT_ICP_PANEL_TEMPLATE``): score, tier,
+    review and the explanation row of every criterion; ``readonly`` shows the answers without asking them
+    (an account plan's profile and its printout)."""
+    icp = icp_current(user)
+    context: dict[str, Any] = {"account": account, "icp": icp, "readonly": readonly}
+    if icp is not None:
+        criteria = list(icp.criteria.all())
+        answers = dict(AccountAnswer.objects.filter(account=account).values_list("key", "answer"))
+        score = scores_visible_to(user, icp).filter(account=account).first()
+        if score:
+            reviews_attach([score], icp.plan_id)
+        points = list(score.points) if score else []
+        points += [None] * (len(criteria) - len(points))
+        context.update(
+            score=score,
+            outlook=score_outlook(icp, criteria, points) if score else {},
+            explanation=[
+                {
+                    "criterion": c,
+                    "value": account_value(c, account, answers),
+                    "points": p,
+                    "neutral": c.weight / 2,
+                    "answer": answers.get(c.key, ""),
+                }
+                for c, p in zip(criteria, points, strict=False)
+            ],
+            history=account.tier_reviews.filter(plan=icp.plan).select_related("reviewer")[:10],
+            can_review=not user.is_rep,
+            review_form=TierReviewForm(),
+            range_fields=RANGE_FIELDS,
+            field_labels={**CATEGORY_FIELDS, **FACTS},
+        )
+    return context

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce, Floor
 
+from accounts.models import Account
 from accounts.selectors import ACCOUNTS_INPUT, accounts_visible_to
 from salesplan.models import StrategyPlan, Territory, TerritoryDesign, User
 from salesplan.selectors import (
@@ -33,9 +34,16 @@ from segmentation.models import (
     TamRun,
     TierReview,
 )
+from segmentation.scoring import account_value, criterion_points
 from segmentation.services.refresh import ANSWERS_INPUT, REVIEWS_INPUT
 from segmentation.services.tam import TamFigures, tam_aggregate, tam_figures, tam_run_model
-from segmentation.tiers import effective_tier_join, effective_tier_sql, reviews_in_force, scores_with_effective_tier
+from segmentation.tiers import (
+    effective_tier_join,
+    effective_tier_of,
+    effective_tier_sql,
+    reviews_in_force,
+    scores_with_effective_tier,
+)
 
 # "score": rated accounts first (a "Needs data" account ranks after every rated one), then the best score,
 # then the best known; the index of migration 0003 serves it.
@@ -483,3 +491,29 @@ def tam_run_changed_since(run: TamRun) -> list[str]:
     now = input_versions(then)
     changed = [key for key, version in then.items() if now[key] != version]
     return list(dict.fromkeys(_TAM_INPUT_LABELS.get(key.split(":", 1)[0], key) for key in changed))
+
+
+_FACT_CRITERIA = {"market_experience": "market-experience", "growth_market": "growth-market"}
+
+
+def account_icp_facts(*, account: Account, user: User) -> dict[str, Any]:
+    """What segmentation knows of an account, for account planning (its strategy and plan questions): the
+    account's ICP tier in force in the current profile (a manager's review, else the computed tier;
+    "N" when it needs data), the computed tier beside it, and whether its market is one we know or target
+    for growth (read from the ICP's criteria of those names, when the profile has them)."""
+    icp = icp_current(user)
+    if icp is None:
+        return {}
+    facts: dict[str, Any] = {}
+    computed = AccountScore.objects.filter(icp=icp, account=account).values_list("tier", flat=True).first()
+    tier, review = effective_tier_of(plan_id=icp.plan_id, account_id=account.pk, computed=computed or "")
+    if tier:
+        facts.update(icp_tier=tier, icp_tier_computed=computed or "", icp_tier_reviewed=review is not None)
+    criteria = {c.key: c for c in icp.criteria.filter(key__in=_FACT_CRITERIA.values())}
+    for fact, key in _FACT_CRITERIA.items():
+        criterion = criteria.get(key)
+        if criterion is not None:
+            points = criterion_points(criterion, account_value(criterion, account, {}))
+            if points is not None:
+                facts[fact] = points > 0
+    return facts

@@ -27,7 +27,8 @@ from segmentation import charts
 from segmentation.filters import MatrixFilter
 from segmentation.forms import CriterionFormSet, IcpCreateForm, IcpForm, IcpImportForm, TierReviewForm
 from segmentation.models import NEEDS_DATA, AccountAnswer, AccountScore, Criterion, IdealCustomerProfile
-from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS, account_value, score_outlook
+from segmentation.panels import ACCOUNT_ICP_PANEL_TEMPLATE, account_icp_panel_context
+from segmentation.scoring import CATEGORY_FIELDS, FACTS, RANGE_FIELDS
 from segmentation.selectors import (
     MATRIX_SORT_COLUMNS,
     focus_and_gap,
@@ -398,37 +399,9 @@ def icp_review(request: HttpRequest, pk: int, account_id: int) -> HttpResponse:
 def account_icp_panel(request: HttpRequest, account_id: int) -> HttpResponse:
     """The account page's ICP panel: score, tier, review and the explanation row of every criterion."""
     account = get_object_or_404(accounts_visible_to(request.user).select_related("vertical"), pk=account_id)
-    icp = icp_current(request.user)
-    # ?readonly=1: answers shown, not asked (a plan's profile and its printout).
-    context: dict[str, Any] = {"account": account, "icp": icp, "readonly": request.GET.get("readonly") == "1"}
-    if icp is not None:
-        criteria = list(icp.criteria.all())
-        answers = dict(AccountAnswer.objects.filter(account=account).values_list("key", "answer"))
-        score = scores_visible_to(request.user, icp).filter(account=account).first()
-        if score:
-            reviews_attach([score], icp.plan_id)
-        points = list(score.points) if score else []
-        points += [None] * (len(criteria) - len(points))
-        context.update(
-            score=score,
-            outlook=score_outlook(icp, criteria, points) if score else {},
-            explanation=[
-                {
-                    "criterion": c,
-                    "value": account_value(c, account, answers),
-                    "points": p,
-                    "neutral": c.weight / 2,
-                    "answer": answers.get(c.key, ""),
-                }
-                for c, p in zip(criteria, points, strict=False)
-            ],
-            history=account.tier_reviews.filter(plan=icp.plan).select_related("reviewer")[:10],
-            can_review=not request.user.is_rep,
-            review_form=TierReviewForm(),
-            range_fields=RANGE_FIELDS,
-            field_labels=FIELD_LABELS,
-        )
-    return render(request, "segmentation/partials/account_icp.html", context)
+    # ?readonly=1: answers shown, not asked.
+    context = account_icp_panel_context(account=account, user=request.user, readonly=request.GET.get("readonly") == "1")
+    return render(request, ACCOUNT_ICP_PANEL_TEMPLATE, context)
 
 
 def score_json(request: HttpRequest, pk: int, account_id: int) -> JsonResponse:

@@ -264,74 +264,20 @@ class AccountStrategy(models.Model):
         return self.get_strategy_display()
 
 
-class PlanQualification(models.Model):
-    """A rep's yes/no to one of the questions that decide whether an account warrants a strategic plan
-    (only the questions the data cannot answer are asked)."""
-
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="qualifications")
-    key = models.SlugField(max_length=40)
-    answer = models.BooleanField()
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    answered_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["account", "key"], name="qualification_account_key_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.key}: {'yes' if self.answer else 'no'}"
-
-
 from accounts.models.import_records import ImportChange, ImportLedger, PossibleDuplicate  # noqa: E402
-from accounts.models.plans import (  # noqa: E402  (plans refer to Account above)
-    AccountPlan,
-    ActionStatus,
-    CompetitorPosition,
-    ContactRole,
-    Influence,
-    PlanAction,
-    PlanComment,
-    PlanCompetitor,
-    PlanContact,
-    PlanEvent,
-    PlanFollowUp,
-    PlanObjective,
-    PlanSection,
-    PlanStatus,
-    Sentiment,
-    Threat,
-)
 
 __all__ = [
     "Account",
     "AccountImport",
-    "AccountPlan",
     "AccountStrategy",
     "AccountTerritory",
-    "ActionStatus",
-    "CompetitorPosition",
-    "ContactRole",
     "ImportChange",
     "ImportIssue",
     "ImportLedger",
     "IndustryMapping",
-    "Influence",
     "Lifecycle",
     "Ownership",
-    "PlanAction",
-    "PlanComment",
-    "PlanCompetitor",
-    "PlanContact",
-    "PlanEvent",
-    "PlanFollowUp",
-    "PlanObjective",
-    "PlanQualification",
-    "PlanSection",
-    "PlanStatus",
     "PossibleDuplicate",
-    "Sentiment",
     "Strategy",
-    "Threat",
     "Vertical",
 ]

@@ -8,11 +8,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from accounts.models import Account, AccountImport, ImportChange, ImportIssue, ImportLedger, PossibleDuplicate
+from accounts.models import (
+    Account,
+    AccountImport,
+    AccountStrategy,
+    ImportChange,
+    ImportIssue,
+    ImportLedger,
+    PossibleDuplicate,
+)
 from accounts.selectors import accounts_data_version
 from accounts.services.import_review import possible_duplicate_resolve
 from accounts.services.imports import account_import_create, account_import_start
-from accounts.services.strategy import strategy_set
 from accounts.tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -472,7 +479,9 @@ def test_a_pair_is_answered_once(pair, org):
 
 def test_a_new_record_with_work_on_it_is_not_merged_away(pair, org):
     duplicate, _existing = pair
-    strategy_set(account=duplicate.account, strategy="acquire", user=org["rep_a1"], reason="new logo")
+    AccountStrategy.objects.create(
+        account=duplicate.account, strategy="acquire", chosen_by=org["rep_a1"], reason="new logo"
+    )
     before = _snapshot()
 
     with pytest.raises(ValidationError, match="already has a strategy choice"):

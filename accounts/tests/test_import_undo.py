@@ -12,8 +12,6 @@ from accounts.selectors import accounts_data_version
 from accounts.services.import_review import possible_duplicate_resolve
 from accounts.services.import_undo import account_import_undo_plan, account_import_undo_start
 from accounts.services.imports import account_import_create, account_import_start
-from accounts.services.plans import plan_create
-from accounts.services.strategy import strategy_set
 from accounts.tests.factories import AccountFactory
 from conftest import wait_for
 from salesplan.models import JobRun
@@ -148,33 +146,6 @@ def test_an_account_edited_after_the_import_is_kept_and_named(imported, undo, wo
     granite = Account.objects.get(pk=world["granite"].pk)
     assert granite.annual_revenue == world_before_granite.before_annual_revenue == 5_000_000
     assert granite.city == "Austin" != granite_after_import["city"]
-
-
-def test_work_recorded_on_an_account_keeps_it(imported, undo, world, org):
-    account_import = imported()
-    newco = Account.objects.get(name="Newco Two")
-    strategy_set(account=newco, strategy="acquire", user=org["rep_a1"], reason="a good logo")
-    granite = Account.objects.get(pk=world["granite"].pk)
-    plan_create(account=granite, user=org["rep_a1"])  # a plan written on the imported figures
-
-    plan = account_import_undo_plan(account_import=account_import)
-
-    reasons = {k["name"]: k["reason"] for k in plan.kept_accounts}
-    assert reasons == {"Newco Two": "has a strategy choice", "Granite Co": "an account plan recorded after the import"}
-    job = undo(account_import)
-    assert job.result == {"accounts_deleted": 2, "accounts_restored": 0, "accounts_kept": 2}
-    assert Account.objects.filter(pk=newco.pk).exists()
-    assert Account.objects.get(pk=granite.pk).annual_revenue == 7_500_000
-
-
-def test_work_recorded_before_the_import_does_not_block_restoring(world, imported, undo, org):
-    plan_create(account=world["granite"], user=org["rep_a1"])
-    account_import = imported()
-
-    job = undo(account_import)
-
-    assert job.result["accounts_restored"] == 1
-    assert Account.objects.get(pk=world["granite"].pk).annual_revenue == 5_000_000
 
 
 def test_a_later_import_blocks_until_it_is_undone_itself(imported, undo, world):

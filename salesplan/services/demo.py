@@ -48,10 +48,13 @@ DEMO_PRIOR_YEAR_REVENUE = 100_000_000
 DEMO_REVENUE_TARGET = 130_000_000
 
 
-def demo_seeder_register(*, name: str, seeder: DemoSeeder) -> None:
-    """Called from an app's ``ready()`` so the core can seed data of apps it must not import."""
-    if name not in {n for n, _ in _SEEDERS}:
-        _SEEDERS.append((name, seeder))
+def demo_seeder_register(*, name: str, seeder: DemoSeeder, before: str | None = None) -> None:
+    """Called from an app's ``ready()`` so the core can seed data of apps it must not import. Seeders run in
+    the order registered, except that one registered ``before`` another (by name) runs ahead of it."""
+    names = [n for n, _ in _SEEDERS]
+    if name in names:
+        return
+    _SEEDERS.insert(names.index(before) if before in names else len(_SEEDERS), (name, seeder))
 
 
 def demo_rep_states() -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """The tier in force (a manager's review, else the computed tier): one definition read as SQL, as an ORM
 annotation, as an ORM filter and for one account, all held to an independent reading of every review; and
-the summaries, focus and "matches the ICP" that read it."""
+the summaries and focus that read it (the plan question "matches the ICP" reads it too:
+accountplans/tests/test_strategy_icp.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ import pytest
 from django.db import connection
 
 from accounts.models import Account
-from accounts.services.strategy import qualification
 from accounts.tests.factories import AccountFactory
 from salesplan.tests.factories import PlanFactory
 from segmentation.models import AccountScore, TierReview
 from segmentation.selectors import scores_summary
-from segmentation.services.icp import icp_create, icp_publish, icp_score_all, tier_review
+from segmentation.services.icp import icp_create, icp_score_all, tier_review
 from segmentation.tiers import (
     effective_tier_join,
     effective_tier_of,
@@ -123,32 +123,6 @@ def test_summary_counts_tiers_in_force_and_focus_dollars_against_pandas(reviewed
         "unknown": int(focus["wallet"].isna().sum()),
     }
     assert summary["reviewed"] == int((frame["tier"] != frame["id"].map(computed)).sum())
-
-
-def test_matches_the_icp_reads_the_managers_tier(org):
-    plan = PlanFactory(status="published")
-    icp = icp_publish(icp_create(plan=plan, user=org["leader"], name="ICP", criteria=CRITERIA))
-    account = AccountFactory(owner=org["rep_a1"], annual_revenue=10**8, employees=1000)
-    icp_score_all(icp)
-    assert AccountScore.objects.get(account=account).tier == "A"
-    answers = {q.key: q for q in qualification(account, user=org["rep_a1"], plan=plan)["questions"]}
-    assert (answers["matches-icp"].answer, answers["matches-icp"].evidence) == (True, "ICP tier A")
-    tier_review(account=account, plan=plan, reviewer=org["manager_a"], computed_tier="A", tier="D", reason="Churning")
-    answers = {q.key: q for q in qualification(account, user=org["rep_a1"], plan=plan)["questions"]}
-    assert answers["matches-icp"].answer is False
-    assert answers["matches-icp"].evidence == "ICP tier D, set by the manager (computed A)"
-
-
-def test_a_needs_data_account_leaves_matches_the_icp_to_the_rep(org):
-    plan = PlanFactory(status="published")
-    icp = icp_publish(icp_create(plan=plan, user=org["leader"], name="ICP", criteria=CRITERIA))
-    account = AccountFactory(owner=org["rep_a1"], annual_revenue=10**8, employees=None)  # 60 % known… of 10
-    icp.min_known_pct = 70
-    icp.save()
-    icp_score_all(icp)
-    assert AccountScore.objects.get(account=account).tier == "N"
-    answers = {q.key: q for q in qualification(account, user=org["rep_a1"], plan=plan)["questions"]}
-    assert (answers["matches-icp"].answer, answers["matches-icp"].source) == (None, "")
 
 
 QUESTIONED = [

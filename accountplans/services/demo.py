@@ -16,13 +16,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import (
-    Account,
+from accountplans.models import (
     AccountPlan,
     ActionStatus,
     ContactRole,
     Influence,
-    Lifecycle,
     PlanAction,
     PlanComment,
     PlanCompetitor,
@@ -31,10 +29,9 @@ from accounts.models import (
     PlanObjective,
     PlanSection,
     Sentiment,
-    Strategy,
     Threat,
 )
-from accounts.services.plans import (
+from accountplans.services.plans import (
     plan_comment,
     plan_create,
     plan_decide,
@@ -42,7 +39,8 @@ from accounts.services.plans import (
     plan_section_save,
     plan_submit,
 )
-from accounts.services.strategy import strategy_set
+from accountplans.services.strategy import strategy_set
+from accounts.models import Account, Lifecycle, Strategy
 from salesplan.models import JobRun, User
 
 # (rep, the state the plan ends in); each rep's biggest-room customers get the plans, in this order.

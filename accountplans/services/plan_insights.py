@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from accounts.models import (
+from accountplans.models import (
+    ENGAGED_WITHIN_DAYS,
     AccountPlan,
     ActionStatus,
     ContactRole,
@@ -21,7 +22,6 @@ from accounts.models import (
     PlanObjective,
     Threat,
 )
-from accounts.models.plans import ENGAGED_WITHIN_DAYS
 
 KEY_ROLES = (ContactRole.ECONOMIC, ContactRole.CHAMPION, ContactRole.TECHNICAL)
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import AccountPlan
+from accountplans.models import AccountPlan
 from accounts.tests.factories import AccountFactory
 from salesplan.models import User
 from salesplan.services.demo import demo_seed

@@ -1,4 +1,8 @@
-"""Strategic account development plans and their reviews.
+"""Account planning: the answers to the six plan questions, strategic account development plans and
+their reviews.
+
+The tables kept their names from when account planning sat inside ``accounts`` (``accounts_accountplan``
+…): the models moved between apps without touching the data (see migrations/0001_initial.py).
 
 A plan belongs to one account and is written by its owner (a rep); the owner's manager (or the leader)
 reviews it. ``AccountPlan.version`` is the optimistic lock every edit claims, so that of two people
@@ -17,6 +21,26 @@ ENGAGED_WITHIN_DAYS = 90  # a contact we spoke to in the last 90 days is engaged
 
 
 MONTHS = [(number, datetime.date(2000, number, 1).strftime("%B")) for number in range(1, 13)]
+
+
+class PlanQualification(models.Model):
+    """A rep's yes/no to one of the questions that decide whether an account warrants a strategic plan
+    (only the questions the data cannot answer are asked)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="qualifications")
+    key = models.SlugField(max_length=40)
+    answer = models.BooleanField()
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "accounts_planqualification"
+        constraints = [models.UniqueConstraint(fields=["account", "key"], name="qualification_account_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {'yes' if self.answer else 'no'}"
 
 
 class PlanStatus(models.TextChoices):
@@ -74,6 +98,7 @@ class AccountPlan(models.Model):
     reviewed_snapshot = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        db_table = "accounts_accountplan"
         ordering = ["-updated_at", "-pk"]
         indexes = [
             models.Index(fields=["owner", "status"], name="account_plan_owner_idx"),
@@ -132,6 +157,7 @@ class PlanContact(models.Model):
     reports_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports")
 
     class Meta:
+        db_table = "accounts_plancontact"
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -163,6 +189,7 @@ class PlanCompetitor(models.Model):
     our_response = models.CharField(max_length=300, blank=True, help_text="How we win against it.")
 
     class Meta:
+        db_table = "accounts_plancompetitor"
         ordering = ["pk"]
 
     def __str__(self) -> str:
@@ -178,6 +205,7 @@ class PlanObjective(models.Model):
     due = models.DateField()
 
     class Meta:
+        db_table = "accounts_planobjective"
         ordering = ["due", "pk"]
 
     def __str__(self) -> str:
@@ -204,6 +232,7 @@ class PlanAction(models.Model):
     hours = models.DecimalField(max_digits=6, decimal_places=1, help_text="Sales time it takes, in hours.")
 
     class Meta:
+        db_table = "accounts_planaction"
         ordering = ["due", "pk"]
 
     def __str__(self) -> str:
@@ -218,6 +247,7 @@ class PlanComment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "accounts_plancomment"
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
@@ -236,6 +266,7 @@ class PlanFollowUp(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "accounts_planfollowup"
         ordering = ["due", "pk"]
         indexes = [
             models.Index(fields=["owner", "due"], name="plan_followup_open_idx", condition=models.Q(done_at=None))
@@ -267,6 +298,7 @@ class PlanEvent(models.Model):
     changes = models.JSONField(default=list, blank=True, help_text="What changed, as short sentences.")
 
     class Meta:
+        db_table = "accounts_planevent"
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:

@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accountplans.services.strategy import qualification, qualification_answer, strategy_set
 from accounts.models import Vertical
-from accounts.services.strategy import qualification, qualification_answer, strategy_set, strategy_suggest
+from accounts.services.strategy import strategy_suggest
 from accounts.tests.factories import AccountFactory
 from salesplan.tests.factories import PlanFactory
 from segmentation.services.icp import icp_create, icp_publish, icp_score_all

@@ -22,15 +22,8 @@ from django.db.models import Case, F, Prefetch, Value, When
 from django.forms import BaseFormSet
 from django.utils import timezone
 
-from accounts.models import (
-    Account,
-    AccountPlan,
-    PlanComment,
-    PlanEvent,
-    PlanFollowUp,
-    PlanSection,
-    PlanStatus,
-)
+from accountplans.models import AccountPlan, PlanComment, PlanEvent, PlanFollowUp, PlanSection, PlanStatus
+from accounts.models import Account
 from salesplan.models import User
 
 EDITABLE = {PlanStatus.DRAFT, PlanStatus.CHANGES, PlanStatus.APPROVED}

@@ -2,43 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.facts import account_facts
-from accounts.models import Strategy
-from accounts.selectors import account_plans_visible_to, accounts_visible_to
-from accounts.services.strategy import (
-    qualification,
-    qualification_answer,
-    strategy_current,
-    strategy_set,
-    strategy_suggest,
-)
+from accountplans.selectors import account_plans_visible_to
+from accountplans.services.strategy import qualification, qualification_answer, strategy_set
+from accounts.models import Account, Strategy
+from accounts.selectors import accounts_visible_to
+from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.selectors import plan_current
+from segmentation.selectors import account_icp_facts
+
+STRATEGY_PANEL_TEMPLATE = "accountplans/partials/strategy_panel.html"
+
+
+def account_strategy_panel_context(request: HttpRequest, account: Account) -> dict[str, Any]:
+    """The account page's strategy panel: the strategy chosen and suggested, and the six plan questions."""
+    suggested, why = strategy_suggest(account, account_icp_facts(account=account, user=request.user))
+    return {
+        "account": account,
+        "current": strategy_current(account),
+        "history": account.strategies.select_related("chosen_by")[:10],
+        "suggested": suggested,
+        "suggested_label": Strategy(suggested).label,
+        "why": why,
+        "strategies": Strategy.choices,
+        "qualification": qualification(account, user=request.user, plan=plan_current(request.user)),
+        "account_plan": account_plans_visible_to(request.user).filter(account=account).first(),
+    }
 
 
 def account_strategy_panel(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(accounts_visible_to(request.user), pk=pk)
-    suggested, why = strategy_suggest(account, account_facts(account, request.user))
-    return render(
-        request,
-        "accounts/partials/strategy_panel.html",
-        {
-            "account": account,
-            "current": strategy_current(account),
-            "history": account.strategies.select_related("chosen_by")[:10],
-            "suggested": suggested,
-            "suggested_label": Strategy(suggested).label,
-            "why": why,
-            "strategies": Strategy.choices,
-            "qualification": qualification(account, user=request.user, plan=plan_current(request.user)),
-            "account_plan": account_plans_visible_to(request.user).filter(account=account).first(),
-        },
-    )
+    return render(request, STRATEGY_PANEL_TEMPLATE, account_strategy_panel_context(request, account))
 
 
 @require_POST

@@ -8,14 +8,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from accounts.models import (
-    AccountPlan,
-    PlanAction,
-    PlanCompetitor,
-    PlanContact,
-    PlanObjective,
-    PlanSection,
-)
+from accountplans.models import AccountPlan, PlanAction, PlanCompetitor, PlanContact, PlanObjective, PlanSection
 from salesplan.forms import AmountField, TrimmedDecimalInput
 from salesplan.models import Role, User
 

@@ -9,25 +9,23 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.facts import account_facts
-from accounts.filters import AccountPlanFilter
-from accounts.forms_plans import ROW_FORMSETS, TEXT_FORMS, CommentForm, DecisionForm, FollowUpForm
-from accounts.models import AccountPlan, PlanEvent, PlanSection, PlanStatus, Strategy
-from accounts.selectors import (
+from accountplans.filters import AccountPlanFilter
+from accountplans.forms import ROW_FORMSETS, TEXT_FORMS, CommentForm, DecisionForm, FollowUpForm
+from accountplans.models import AccountPlan, PlanEvent, PlanSection, PlanStatus
+from accountplans.selectors import (
     account_plans_by_status,
     account_plans_visible_to,
     account_plans_with_figures,
-    account_territory_path,
-    accounts_visible_to,
     follow_ups_visible_to,
     plan_detail_rows,
     plan_review_queue,
 )
-from accounts.services import plan_insights as insights
-from accounts.services.plans import (
+from accountplans.services import plan_insights as insights
+from accountplans.services.plans import (
     PlanConflict,
     plan_can_edit,
     plan_changes_since_review,
@@ -44,9 +42,13 @@ from accounts.services.plans import (
     plan_submit,
     plan_withdraw,
 )
+from accounts.models import Account, Strategy
+from accounts.selectors import account_territory_path, accounts_visible_to
 from accounts.services.strategy import strategy_current, strategy_suggest
 from salesplan.exports import csv_response
 from salesplan.listing import list_paginate, list_sort
+from segmentation.panels import ACCOUNT_ICP_PANEL_TEMPLATE, account_icp_panel_context
+from segmentation.selectors import account_icp_facts
 
 PLAN_SORT = {
     "account": "account__name",
@@ -94,7 +96,7 @@ def account_plan_list(request: HttpRequest) -> HttpResponse:
         return csv_response(filename="account-plans.csv", header=header, rows=rows)
     return render(
         request,
-        "accounts/plan_list.html",
+        "accountplans/plan_list.html",
         {
             "page": list_paginate(request, plans),
             "filter": filterset,
@@ -123,7 +125,7 @@ def account_plan_reviews(request: HttpRequest) -> HttpResponse:
         plan.risks = [
             f for f in insights.relationship_findings(list(plan.contacts.all()), today) if f.level == "danger"
         ]
-    return render(request, "accounts/plan_reviews.html", {"queue": queue, "sections": dict(PlanSection.choices)})
+    return render(request, "accountplans/plan_reviews.html", {"queue": queue, "sections": dict(PlanSection.choices)})
 
 
 @require_POST
@@ -163,7 +165,9 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
         "today": today,
         "territory": account_territory_path(account),
         "strategy": strategy_current(account),
-        "strategy_suggested": Strategy(strategy_suggest(account, account_facts(account, request.user))[0]).label,
+        "strategy_suggested": Strategy(
+            strategy_suggest(account, account_icp_facts(account=account, user=request.user))[0]
+        ).label,
         "org_chart": insights.org_chart(rows["contacts"], today),
         "engaged_ids": {c.pk for c in rows["contacts"] if insights.contact_engaged(c, today)},
         "relationship_findings": insights.relationship_findings(rows["contacts"], today),
@@ -190,21 +194,33 @@ def _plan_context(request: HttpRequest, plan: AccountPlan) -> dict[str, Any]:
     }
 
 
+def _icp_panel(request: HttpRequest, account: Account) -> str:
+    """The account's ICP panel, as on the account page but with the answers shown rather than asked (the
+    plan's profile and its printout); nothing for an account the user may not open."""
+    if not accounts_visible_to(request.user).filter(pk=account.pk).exists():
+        return ""
+    context = account_icp_panel_context(account=account, user=request.user, readonly=True)
+    return render_to_string(ACCOUNT_ICP_PANEL_TEMPLATE, context, request=request)
+
+
 def account_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(account_plans_visible_to(request.user), pk=pk)
     context = _plan_context(request, plan)
+    context["icp_panel"] = _icp_panel(request, plan.account)
     context["comment_form"] = CommentForm()
     if context["is_reviewer"]:
         context["decision_form"] = DecisionForm()
         context["follow_up_form"] = FollowUpForm(
             owners=plan_follow_up_owners(plan, request.user), initial={"owner": plan.owner_id}
         )
-    return render(request, "accounts/plan_detail.html", context)
+    return render(request, "accountplans/plan_detail.html", context)
 
 
 def account_plan_print(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(account_plans_visible_to(request.user), pk=pk)
-    return render(request, "accounts/plan_print.html", _plan_context(request, plan))
+    context = _plan_context(request, plan)
+    context["icp_panel"] = _icp_panel(request, plan.account)
+    return render(request, "accountplans/plan_print.html", context)
 
 
 def _section_forms(plan: AccountPlan, section: str, data: Any = None) -> tuple[Any, list]:
@@ -259,7 +275,7 @@ def account_plan_edit(request: HttpRequest, pk: int, section: str) -> HttpRespon
         conflict_event=conflict,
         conflict_values=conflict_values,
     )
-    return render(request, "accounts/plan_edit.html", context)
+    return render(request, "accountplans/plan_edit.html", context)
 
 
 def _posted_version(request: HttpRequest) -> int:
