@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 help:
 	@echo "make run     start salesplan with demo data on http://127.0.0.1:8000"
 	@echo "make test    run the whole test suite"
-	@echo "make lint    ruff check and format check"
+	@echo "make lint    ruff check and format check, and the floors contract (imports run down only)"
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "salesplan needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
@@ -32,6 +32,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
