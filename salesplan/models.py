@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from salesplan.jobkinds import job_kind_label
+
 
 class Role(models.TextChoices):
     LEADER = "leader", "Sales leader"
@@ -286,8 +288,6 @@ class JobRun(models.Model):
 
     @property
     def label(self) -> str:
-        from salesplan.services.jobs import job_kind_label
-
         return job_kind_label(self.kind)
 
     @property

@@ -33,7 +33,6 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +45,13 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from salesplan.jobkinds import (  # re-exported: apps register and read their kinds through the job services
+    JobKind as JobKind,
+)
+from salesplan.jobkinds import job_kind_choices as job_kind_choices
+from salesplan.jobkinds import job_kind_find, job_kind_get
+from salesplan.jobkinds import job_kind_label as job_kind_label
+from salesplan.jobkinds import job_kind_register as job_kind_register
 from salesplan.models import JobRun
 
 if TYPE_CHECKING:
@@ -59,50 +65,6 @@ JobService = Callable[..., dict[str, Any] | None]
 STAGING_PREFIX = "jobstage_"
 _STAGING_TABLE = re.compile(rf"^{STAGING_PREFIX}(\d+)_")
 _KEPT_DEFAULT = "Nothing it had not finished was made current: the results from before are unchanged."
-
-
-@dataclass(frozen=True)
-class JobKind:
-    """A kind of background job: its label on screen, the Celery task that runs it, who may start it."""
-
-    key: str
-    label: str
-    task: Task
-    # Where the result is shown once the job succeeded, and the words of the link.
-    result_url: Callable[[JobRun], str | None] | None = None
-    result_link_text: str = ""
-    leader_only: bool = True
-    describe: dict[str, str] = field(default_factory=dict)
-    # Called when a job of the kind was interrupted: puts the kind's own records right and says, in a
-    # sentence for the job's page, what became of the data (default: _KEPT_DEFAULT).
-    on_interrupted: Callable[[JobRun], str] | None = None
-    # How "Run again" starts an interrupted job anew, ``start_again(job=…, user=…) -> JobRun`` (the kind's
-    # own start service); by default the same kind with the same parameters and key.
-    start_again: Callable[..., JobRun] | None = None
-
-
-_KINDS: dict[str, JobKind] = {}
-
-
-def job_kind_register(kind: JobKind) -> None:
-    """Called from an app's ``ready()``: the core runs jobs without importing the apps above it."""
-    _KINDS[kind.key] = kind
-
-
-def job_kind_get(key: str) -> JobKind:
-    try:
-        return _KINDS[key]
-    except KeyError:
-        raise LookupError(f"Unknown job kind {key!r}; registered: {', '.join(sorted(_KINDS))}.") from None
-
-
-def job_kind_label(key: str) -> str:
-    kind = _KINDS.get(key)
-    return kind.label if kind else key.replace("_", " ").capitalize()
-
-
-def job_kind_choices() -> list[tuple[str, str]]:
-    return sorted(((k.key, k.label) for k in _KINDS.values()), key=lambda choice: choice[1])
 
 
 # --- Starting ----------------------------------------------------------------------------------------
@@ -493,7 +455,7 @@ def _job_interrupt(job: JobRun, *, now: Any) -> bool:
 
 
 def _job_kept(job: JobRun) -> str:
-    spec = _KINDS.get(job.kind)
+    spec = job_kind_find(job.kind)
     if spec is None or spec.on_interrupted is None:
         return _KEPT_DEFAULT
     try:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import wait_for
+from salesplan import jobkinds
 from salesplan.models import JobRun
 from salesplan.services import jobs as job_services
 from salesplan.services.jobs import (
@@ -207,7 +208,7 @@ def test_the_sweep_removes_what_ended_jobs_left_and_keeps_what_running_ones_use(
 
 def test_the_kind_says_what_became_of_its_data(monkeypatch):
     spec = dataclasses.replace(job_services.job_kind_get("demo_seed"), on_interrupted=lambda job: "Kept.")
-    monkeypatch.setitem(job_services._KINDS, "demo_seed", spec)
+    monkeypatch.setitem(jobkinds._KINDS, "demo_seed", spec)
     job = _dead(kind="demo_seed", message="Loading")
 
     job_interrupt_stale()
